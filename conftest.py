@@ -1,0 +1,23 @@
+import pytest
+
+from tests.factories import AgentFactory, CentralFactory, ElectedFactory, ServiceFactory
+
+
+@pytest.fixture
+def central(db):
+    return CentralFactory(username="central-test")
+
+
+@pytest.fixture
+def elected(db):
+    return ElectedFactory(username="elu-test")
+
+
+@pytest.fixture
+def voirie(db):
+    return ServiceFactory(name="Voirie")
+
+
+@pytest.fixture
+def agent(db, voirie):
+    return AgentFactory(username="agent-test", services=[voirie])

@@ -1,0 +1,46 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Profile(models.TextChoices):
+    CENTRAL = "central", _("Service centralisateur")
+    ELECTED = "elected", _("Élu")
+    AGENT = "agent", _("Agent de service")
+
+
+class User(AbstractUser):
+    """A person who logs in. Exactly one profile; agents belong to one or more services."""
+
+    profile = models.CharField(_("profil"), max_length=10, choices=Profile.choices, default=Profile.AGENT)
+    services = models.ManyToManyField(
+        "directory.Service", verbose_name=_("services"), blank=True, related_name="members"
+    )
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    job_title = models.CharField(_("fonction"), max_length=120, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_central(self) -> bool:
+        return self.profile == Profile.CENTRAL
+
+    @property
+    def is_elected(self) -> bool:
+        return self.profile == Profile.ELECTED
+
+    @property
+    def is_agent(self) -> bool:
+        return self.profile == Profile.AGENT
+
+    @cached_property
+    def service_ids(self) -> frozenset[int]:
+        """The agent's services, read once per request cycle (permissions use it for every row)."""
+        return frozenset(self.services.values_list("pk", flat=True))

@@ -1,0 +1,49 @@
+"""The only writer of the timeline: every service appends through ``event_record``."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.utils import timezone
+
+from .models import EventKind, RequestEvent, ServiceRequest
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return ""
+    return str(value)
+
+
+def field_changes(before: dict, after: dict, labels: dict[str, str]) -> dict:
+    """Changes between two {field: value} snapshots, as stored on an event."""
+    return {
+        name: {"label": str(labels.get(name, name)), "before": _display(before.get(name)), "after": _display(after.get(name))}
+        for name in after
+        if before.get(name) != after.get(name)
+    }
+
+
+def event_record(
+    sr: ServiceRequest,
+    *,
+    kind: EventKind,
+    actor=None,
+    note: str = "",
+    changes: dict | None = None,
+    is_internal: bool = False,
+    at: datetime | None = None,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        service_request=sr,
+        kind=kind,
+        actor=actor,
+        note=note,
+        changes=changes or {},
+        is_internal=is_internal,
+        created_at=at or timezone.now(),
+    )
+
+
+def events_bulk_record(events: Iterable[RequestEvent], batch_size: int = 5000) -> None:
+    """Bulk path for data loaders (demo city, volume generator)."""
+    RequestEvent.objects.bulk_create(events, batch_size=batch_size)

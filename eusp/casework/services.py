@@ -1,0 +1,91 @@
+"""Writes on requests. Every change goes through a function here, in one
+transaction that also appends the timeline event(s)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from eusp.accounts.models import User
+from eusp.directory.models import Category, Priority, State
+
+from .events import event_record
+from .models import EventKind, ServiceRequest
+from .permissions import can_create_request
+from .references import format_reference, reference_allocate
+
+
+class NoInitialStateError(Exception):
+    """The reference data has no state for new requests (configuration error)."""
+
+
+def state_initial() -> State:
+    state = State.objects.filter(is_initial=True).first() or State.objects.filter(phase="open").order_by("position").first()
+    if state is None:
+        raise NoInitialStateError("Aucun état initial n'est défini dans les référentiels.")
+    return state
+
+
+def priority_default() -> Priority:
+    return Priority.objects.filter(is_default=True).first() or Priority.objects.order_by("position").first()
+
+
+@dataclass(frozen=True)
+class DefaultServices:
+    instructing_service_id: int | None
+    executing_service_id: int | None
+
+
+def category_default_services(category: Category | None) -> DefaultServices:
+    if category is None:
+        return DefaultServices(None, None)
+    return DefaultServices(category.default_instructing_service_id, category.default_executing_service_id)
+
+
+@transaction.atomic
+def request_create(*, actor: User, data: dict) -> ServiceRequest:
+    """Create a request from cleaned form data and record its creation.
+
+    Services left empty fall back on the category's defaults, so the form works
+    the same with or without JavaScript.
+    """
+    if not can_create_request(actor):
+        raise PermissionDenied
+    sr = ServiceRequest(**data)
+    defaults = category_default_services(sr.category)
+    if sr.instructing_service_id is None:
+        sr.instructing_service_id = defaults.instructing_service_id
+    if sr.executing_service_id is None:
+        sr.executing_service_id = defaults.executing_service_id
+    if sr.state_id is None:
+        sr.state = state_initial()
+    if sr.priority_id is None:
+        sr.priority = priority_default()
+    if sr.due_on is None and sr.category.default_delay_days and not sr.expected_delay_days:
+        sr.expected_delay_days = sr.category.default_delay_days
+    now = timezone.now()
+    sr.created_at = now
+    sr.created_by = actor
+    sr.year = timezone.localdate(now).year
+    sr.number = reference_allocate(sr.year)
+    sr.reference = format_reference(sr.year, sr.number)
+    sr.full_clean(exclude=["reference", "year", "number"])
+    sr.save(force_insert=True)
+    event_record(sr, kind=EventKind.CREATED, actor=actor, at=now, changes=_assignment_snapshot(sr))
+    return sr
+
+
+def _assignment_snapshot(sr: ServiceRequest) -> dict:
+    """Who the request went to at creation, shown on the creation event."""
+    snapshot = {}
+    for field in ("instructing_service", "executing_service", "referent_official", "state"):
+        value = getattr(sr, field)
+        if value is not None:
+            snapshot[field] = {"label": str(sr._meta.get_field(field).verbose_name), "before": "", "after": str(value)}
+    return snapshot
+
+
+def received_on_default() -> date:
+    return timezone.localdate()

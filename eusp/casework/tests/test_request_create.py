@@ -1,0 +1,42 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from eusp.casework.models import EventKind
+from tests.factories import AgentFactory, CategoryFactory, ServiceFactory, ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_references_follow_each_other_within_the_year(central):
+    first = ServiceRequestFactory(created_by=central)
+    second = ServiceRequestFactory(created_by=central)
+    year = timezone.localdate().year
+    assert first.reference == f"{year}-00001"
+    assert second.reference == f"{year}-00002"
+
+
+def test_creation_is_on_the_timeline_with_who(central):
+    sr = ServiceRequestFactory(created_by=central)
+    (event,) = sr.events.all()
+    assert event.kind == EventKind.CREATED
+    assert event.actor == central
+
+
+def test_empty_services_fall_back_on_category_defaults(central):
+    roads, works = ServiceFactory(name="Voirie"), ServiceFactory(name="Travaux")
+    category = CategoryFactory(default_instructing_service=roads, default_executing_service=works)
+    sr = ServiceRequestFactory(created_by=central, category=category)
+    assert (sr.instructing_service, sr.executing_service) == (roads, works)
+    assert sr.state.is_initial
+
+
+def test_chosen_services_win_over_category_defaults(central):
+    chosen = ServiceFactory(name="Propreté")
+    sr = ServiceRequestFactory(created_by=central, instructing_service=chosen)
+    assert sr.instructing_service == chosen
+
+
+def test_an_agent_cannot_create_a_request(db):
+    with pytest.raises(PermissionDenied):
+        ServiceRequestFactory(created_by=AgentFactory())

@@ -1,0 +1,21 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReferenceData(models.Model):
+    """Base of editable reference lists: ordered, renamable, deactivated rather than deleted."""
+
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,151 @@
+"""Reference data the central service maintains: origins, quartiers, services,
+categories, states and priorities."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from eusp.core.models import ReferenceData
+
+
+class Origin(ReferenceData):
+    """How a request reached the city (courrier, N° Vert, conseil de quartier…)."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("origine")
+        verbose_name_plural = _("origines")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class District(ReferenceData):
+    """A quartier of the city."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("quartier")
+        verbose_name_plural = _("quartiers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(ReferenceData):
+    """A municipal service that instructs and/or carries out requests."""
+
+    class Kind(models.TextChoices):
+        INSTRUCTING = "instructing", _("Instructeur")
+        EXECUTING = "executing", _("Exécution")
+        BOTH = "both", _("Instructeur et exécution")
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    kind = models.CharField(_("rôle"), max_length=12, choices=Kind.choices, default=Kind.BOTH)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def can_instruct(self) -> bool:
+        return self.kind in (self.Kind.INSTRUCTING, self.Kind.BOTH)
+
+    @property
+    def can_execute(self) -> bool:
+        return self.kind in (self.Kind.EXECUTING, self.Kind.BOTH)
+
+
+class Category(ReferenceData):
+    """Category (theme) of a request; proposes the services that usually handle it."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    theme = models.CharField(_("thème"), max_length=120, blank=True)
+    default_instructing_service = models.ForeignKey(
+        Service,
+        verbose_name=_("service instructeur par défaut"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    default_executing_service = models.ForeignKey(
+        Service,
+        verbose_name=_("service exécution par défaut"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    default_delay_days = models.PositiveSmallIntegerField(
+        _("délai par défaut (jours ouvrés)"), null=True, blank=True
+    )
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    """Fixed meaning under a city's own state names; logic and statistics use it."""
+
+    OPEN = "open", _("Ouverte")
+    IN_PROGRESS = "in_progress", _("En cours")
+    WAITING = "waiting", _("En attente")
+    DONE = "done", _("Réalisée")
+    CLOSED = "closed", _("Close sans suite")
+
+
+ACTIVE_PHASES = (Phase.OPEN, Phase.IN_PROGRESS, Phase.WAITING)
+FINISHED_PHASES = (Phase.DONE, Phase.CLOSED)
+
+
+class State(ReferenceData):
+    """A city-named state (« à suivre », « budget pluriannuel »…) over a fixed phase."""
+
+    label = models.CharField(_("libellé"), max_length=80, unique=True)
+    phase = models.CharField(_("phase"), max_length=12, choices=Phase.choices)
+    colour = models.CharField(_("couleur"), max_length=7, default="#5a5a5a", help_text=_("Code hexadécimal, ex. #1f6feb"))
+    is_initial = models.BooleanField(_("état initial"), default=False, help_text=_("État donné aux nouvelles demandes."))
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("état")
+        verbose_name_plural = _("états")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_initial"], condition=models.Q(is_initial=True), name="state_single_initial"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_finished(self) -> bool:
+        return self.phase in FINISHED_PHASES
+
+
+class Priority(ReferenceData):
+    label = models.CharField(_("libellé"), max_length=40, unique=True)
+    is_default = models.BooleanField(_("par défaut"), default=False)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("priorité")
+        verbose_name_plural = _("priorités")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="priority_single_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Start the background worker and the web server; stop both together.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+$PY manage.py db_worker --queue-name default &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+
+$PY manage.py demo_logins
+echo "e-USP : http://$HOST:$PORT/  (Ctrl+C pour arrêter)"
+.venv/bin/gunicorn config.wsgi:application \
+  --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --threads 4 \
+  --access-logfile - --log-level warning
