@@ -17,7 +17,11 @@ def _display(value) -> str:
 def field_changes(before: dict, after: dict, labels: dict[str, str]) -> dict:
     """Changes between two {field: value} snapshots, as stored on an event."""
     return {
-        name: {"label": str(labels.get(name, name)), "before": _display(before.get(name)), "after": _display(after.get(name))}
+        name: {
+            "label": str(labels.get(name, name)),
+            "before": _display(before.get(name)),
+            "after": _display(after.get(name)),
+        }
         for name in after
         if before.get(name) != after.get(name)
     }

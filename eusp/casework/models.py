@@ -101,7 +101,9 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="executed_requests",
     )
-    state = models.ForeignKey("directory.State", verbose_name=_("état"), on_delete=models.PROTECT, related_name="requests")
+    state = models.ForeignKey(
+        "directory.State", verbose_name=_("état"), on_delete=models.PROTECT, related_name="requests"
+    )
     priority = models.ForeignKey(
         "directory.Priority", verbose_name=_("priorité"), on_delete=models.PROTECT, related_name="requests"
     )
@@ -148,7 +150,9 @@ class ServiceRequest(models.Model):
 
     @property
     def requester_name(self) -> str:
-        return " ".join(p for p in (self.get_requester_civility_display(), self.requester_first_name, self.requester_last_name) if p)
+        return " ".join(
+            p for p in (self.get_requester_civility_display(), self.requester_first_name, self.requester_last_name) if p
+        )
 
     @property
     def place(self) -> str:

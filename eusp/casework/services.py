@@ -22,7 +22,9 @@ class NoInitialStateError(Exception):
 
 
 def state_initial() -> State:
-    state = State.objects.filter(is_initial=True).first() or State.objects.filter(phase="open").order_by("position").first()
+    state = (
+        State.objects.filter(is_initial=True).first() or State.objects.filter(phase="open").order_by("position").first()
+    )
     if state is None:
         raise NoInitialStateError("Aucun état initial n'est défini dans les référentiels.")
     return state

@@ -1,2 +1,24 @@
-app_name = 'casework'
-urlpatterns = []
+from django.urls import path, register_converter
+
+from .views import creation, follow_up, listing
+
+
+class ReferenceConverter:
+    regex = r"[0-9]{4}-[0-9]{5,}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "reference")
+
+app_name = "casework"
+urlpatterns = [
+    path("", listing.request_list_view, name="request-list"),
+    path("nouvelle/", creation.request_create_view, name="request-create"),
+    path("nouvelle/services/", creation.category_services_view, name="request-category-services"),
+    path("<reference:reference>/", follow_up.request_detail_view, name="request-detail"),
+]

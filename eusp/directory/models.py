@@ -83,9 +83,7 @@ class Category(ReferenceData):
         blank=True,
         related_name="+",
     )
-    default_delay_days = models.PositiveSmallIntegerField(
-        _("délai par défaut (jours ouvrés)"), null=True, blank=True
-    )
+    default_delay_days = models.PositiveSmallIntegerField(_("délai par défaut (jours ouvrés)"), null=True, blank=True)
 
     class Meta(ReferenceData.Meta):
         verbose_name = _("catégorie")
@@ -114,8 +112,12 @@ class State(ReferenceData):
 
     label = models.CharField(_("libellé"), max_length=80, unique=True)
     phase = models.CharField(_("phase"), max_length=12, choices=Phase.choices)
-    colour = models.CharField(_("couleur"), max_length=7, default="#5a5a5a", help_text=_("Code hexadécimal, ex. #1f6feb"))
-    is_initial = models.BooleanField(_("état initial"), default=False, help_text=_("État donné aux nouvelles demandes."))
+    colour = models.CharField(
+        _("couleur"), max_length=7, default="#5a5a5a", help_text=_("Code hexadécimal, ex. #1f6feb")
+    )
+    is_initial = models.BooleanField(
+        _("état initial"), default=False, help_text=_("État donné aux nouvelles demandes.")
+    )
 
     class Meta(ReferenceData.Meta):
         verbose_name = _("état")

@@ -4,7 +4,11 @@ from eusp.directory.seed import seed_reference_data
 
 
 def forwards(apps, schema_editor):
-    seed_reference_data(apps.get_model("directory", "Origin"), apps.get_model("directory", "State"), apps.get_model("directory", "Priority"))
+    seed_reference_data(
+        apps.get_model("directory", "Origin"),
+        apps.get_model("directory", "State"),
+        apps.get_model("directory", "Priority"),
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,72 @@
+"""Reads on requests. Selectors own their joins so no template queries per row."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from eusp.accounts.models import Profile, User
+from eusp.directory.models import ACTIVE_PHASES, Phase
+
+from .models import RequestEvent, ServiceRequest
+from .permissions import Action, can, visible_requests
+
+LIST_RELATED = (
+    "state",
+    "district",
+    "category",
+    "origin",
+    "priority",
+    "instructing_service",
+    "executing_service",
+    "referent_official",
+)
+
+
+def request_list(*, user: User, include_archived: bool = False) -> QuerySet[ServiceRequest]:
+    """Requests the user may see, newest first, with what a list row shows."""
+    qs = visible_requests(user).select_related(*LIST_RELATED).order_by("-created_at", "-pk")
+    if not include_archived:
+        qs = qs.filter(is_archived=False)
+    return qs
+
+
+def request_detail_queryset() -> QuerySet[ServiceRequest]:
+    return ServiceRequest.objects.select_related(*LIST_RELATED, "created_by")
+
+
+def request_timeline(*, user: User, sr: ServiceRequest) -> QuerySet[RequestEvent]:
+    events = sr.events.select_related("actor").order_by("created_at", "pk")
+    if not can(user, Action.VIEW_INTERNAL, sr):
+        events = events.filter(is_internal=False)
+    return events
+
+
+def overdue_filter(today: date | None = None) -> Q:
+    return Q(due_on__lt=today or timezone.localdate(), state__phase__in=ACTIVE_PHASES)
+
+
+def dashboard_sections(*, user: User, limit: int = 10) -> list[dict]:
+    """The dashboard's blocks for this profile: what awaits me, what is late, the latest."""
+    live = request_list(user=user)
+    late = live.filter(overdue_filter()).order_by("due_on", "pk")
+    if user.profile == Profile.CENTRAL:
+        awaiting_title = _("Nouvelles demandes à traiter")
+        awaiting = live.filter(state__phase=Phase.OPEN)
+    elif user.profile == Profile.AGENT:
+        ids = list(user.service_ids)
+        awaiting_title = _("Demandes à instruire ou à exécuter par mes services")
+        awaiting = live.filter(
+            Q(instructing_service__in=ids, feasibility="")
+            | Q(executing_service__in=ids, state__phase=Phase.IN_PROGRESS),
+            state__phase__in=ACTIVE_PHASES,
+        )
+    else:
+        awaiting_title = _("Mes demandes en cours")
+        awaiting = live.filter(state__phase__in=ACTIVE_PHASES)
+    return [
+        {"key": "awaiting", "title": awaiting_title, "count": awaiting.count(), "rows": list(awaiting[:limit])},
+        {"key": "late", "title": _("Demandes en retard"), "count": late.count(), "rows": list(late[:limit])},
+        {"key": "latest", "title": _("Dernières demandes"), "count": None, "rows": list(live[:limit])},
+    ]

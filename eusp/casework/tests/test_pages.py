@@ -1,0 +1,206 @@
+"""The main pages through the full middleware stack, as each profile sees them."""
+
+import html
+
+import pytest
+from django.utils import timezone
+
+from eusp.casework.models import ServiceRequest
+from eusp.directory.models import District, Origin
+from tests.factories import CategoryFactory, ElectedFactory, ServiceFactory, ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_the_french_login_page(client):
+    response = client.get("/demandes/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/connexion/")
+    page = client.get(response["Location"])
+    assert "Connexion à e-USP" in page.content.decode()
+    assert 'lang="fr"' in page.content.decode()
+
+
+def test_login_with_wrong_password_says_so_in_french(client, central):
+    response = client.post("/connexion/", {"username": "central-test", "password": "faux"})
+    assert response.status_code == 200
+    assert "Saisissez un nom d’utilisateur et un mot de passe valides" in response.content.decode()
+
+
+def test_login_lands_on_the_dashboard(client, central):
+    response = client.post("/connexion/", {"username": "central-test", "password": "motdepasse-de-test"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Nouvelles demandes à traiter" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("profile", "heading"),
+    [
+        ("central", "Nouvelles demandes à traiter"),
+        ("elected", "Mes demandes en cours"),
+        ("agent", "Demandes à instruire ou à exécuter par mes services"),
+    ],
+)
+def test_each_profile_has_its_own_dashboard(client, request, profile, heading):
+    client.force_login(request.getfixturevalue(profile))
+    body = client.get("/").content.decode()
+    assert heading in body
+    assert "Demandes en retard" in body
+    assert "Dernières demandes" in body
+
+
+def test_dashboard_shows_late_requests(client, central):
+    late = ServiceRequestFactory(created_by=central, due_on=timezone.localdate() - timezone.timedelta(days=3))
+    ServiceRequestFactory(created_by=central, due_on=timezone.localdate() + timezone.timedelta(days=3))
+    client.force_login(central)
+    sections = {s["key"]: s for s in client.get("/").context["sections"]}
+    assert sections["late"]["count"] == 1
+    assert sections["late"]["rows"] == [late]
+
+
+def _form_data(**overrides):
+    category = CategoryFactory(name="Nid de poule")
+    data = {
+        "requester_civility": "mme",
+        "requester_last_name": "Lefèvre",
+        "requester_first_name": "Anne",
+        "requester_address": "3 rue des Écoles",
+        "requester_email": "anne.lefevre@example.org",
+        "origin": Origin.objects.get(name="Courrier").pk,
+        "received_on": timezone.localdate().isoformat(),
+        "category": category.pk,
+        "subject": "Trou sur la chaussée",
+        "description": "Devant le n°3.",
+        "location_address": "",
+        "district": District.objects.create(name="Centre").pk,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_central_creates_a_request_and_lands_on_its_sheet(client, central):
+    client.force_login(central)
+    response = client.post("/demandes/nouvelle/", _form_data(), follow=True)
+    sr = ServiceRequest.objects.get()
+    assert response.redirect_chain[-1][0] == f"/demandes/{sr.reference}/"
+    body = response.content.decode()
+    assert sr.reference in body
+    assert "Trou sur la chaussée" in body
+    assert "Création" in body and str(central) in body
+    # The category proposed its default services.
+    assert sr.instructing_service == sr.category.default_instructing_service
+
+
+def test_elected_official_is_referent_of_what_they_create_by_default(client, elected):
+    client.force_login(elected)
+    form = client.get("/demandes/nouvelle/").context["form"]
+    assert form["referent_official"].value() == elected.pk
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"subject": ""}, "Ce champ est obligatoire."),
+        ({"received_on": "31/02/2026"}, "Saisissez une date valide."),
+        ({"received_on": "2999-01-01"}, "La date de réception ne peut pas être dans le futur."),
+        ({"requester_address": "", "location_address": ""}, "Indiquez l'adresse du demandeur"),
+        ({"origin": "999999"}, "Sélectionnez un choix valide."),
+        ({"requester_email": "pas-un-mail"}, "Saisissez une adresse de courriel valide."),
+    ],
+)
+def test_bad_input_is_refused_with_a_french_message_and_nothing_saved(client, central, overrides, message):
+    client.force_login(central)
+    response = client.post("/demandes/nouvelle/", _form_data(**overrides))
+    body = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert message in body
+    assert "La demande n'a pas été enregistrée" in body
+    assert not ServiceRequest.objects.exists()
+
+
+def test_category_proposes_its_default_services_through_htmx(client, central):
+    roads, works = ServiceFactory(name="Voirie"), ServiceFactory(name="Travaux")
+    category = CategoryFactory(default_instructing_service=roads, default_executing_service=works)
+    client.force_login(central)
+    response = client.get("/demandes/nouvelle/services/", {"category": category.pk}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'id="follow-up-services"' in body
+    assert f'<option value="{roads.pk}" selected>' in body
+    assert f'<option value="{works.pk}" selected>' in body
+    assert "<html" not in body
+
+
+def test_list_is_newest_first_and_filters_by_query_parameters(client, central):
+    north, south = District.objects.create(name="Nord"), District.objects.create(name="Sud")
+    older = ServiceRequestFactory(created_by=central, district=north)
+    newer = ServiceRequestFactory(created_by=central, district=south)
+    client.force_login(central)
+    assert list(client.get("/demandes/").context["page"].object_list) == [newer, older]
+    assert list(client.get("/demandes/", {"district": north.pk}).context["page"].object_list) == [older]
+
+
+def test_list_filter_by_service_matches_instructing_or_executing(client, central):
+    parks = ServiceFactory(name="Espaces verts")
+    instructed = ServiceRequestFactory(created_by=central, instructing_service=parks)
+    executed = ServiceRequestFactory(created_by=central, executing_service=parks)
+    ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    rows = client.get("/demandes/", {"service": parks.pk}).context["page"].object_list
+    assert set(rows) == {instructed, executed}
+
+
+def test_list_filter_by_referent_official(client, central):
+    official = ElectedFactory()
+    mine = ServiceRequestFactory(created_by=central, referent_official=official)
+    ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    assert list(client.get("/demandes/", {"referent_official": official.pk}).context["page"].object_list) == [mine]
+
+
+def test_list_with_a_bad_filter_value_is_not_an_error(client, central):
+    client.force_login(central)
+    response = client.get("/demandes/", {"district": "abc", "page": "9999"})
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+def test_list_paginates_by_fifty(client, central):
+    for _ in range(51):
+        ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    first = client.get("/demandes/")
+    assert len(first.context["page"].object_list) == 50
+    assert "Page 1 sur 2" in first.content.decode()
+    assert len(client.get("/demandes/", {"page": 2}).context["page"].object_list) == 1
+
+
+def test_htmx_filtering_returns_only_the_results_fragment(client, central):
+    ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    response = client.get("/demandes/", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results"')
+    assert "HX-Request" in response["Vary"]
+
+
+def test_list_query_count_does_not_grow_with_rows(client, central, django_assert_max_num_queries):
+    for _ in range(30):
+        ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    with django_assert_max_num_queries(15):
+        client.get("/demandes/")
+
+
+def test_follow_up_sheet_query_count_is_bounded(client, central, django_assert_max_num_queries):
+    sr = ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    with django_assert_max_num_queries(10):
+        client.get(sr.get_absolute_url())
+
+
+def test_english_is_available(client, central):
+    client.force_login(central)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get("/").content.decode()
+    assert 'lang="en"' in body
+    assert "Dashboard" in body
