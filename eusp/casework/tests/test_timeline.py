@@ -1,0 +1,28 @@
+import pytest
+
+from eusp.casework.models import AppendOnlyError, EventKind, RequestEvent
+from tests.factories import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_event_cannot_be_rewritten(central):
+    event = ServiceRequestFactory(created_by=central).events.get()
+    event.note = "réécrit"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    assert RequestEvent.objects.get(pk=event.pk).note == ""
+
+
+def test_an_event_cannot_be_deleted(central):
+    event = ServiceRequestFactory(created_by=central).events.get()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    assert RequestEvent.objects.filter(pk=event.pk, kind=EventKind.CREATED).exists()
+
+
+def test_creation_event_names_who_the_request_went_to(central):
+    sr = ServiceRequestFactory(created_by=central)
+    changes = sr.events.get().changes
+    assert changes["instructing_service"]["after"] == str(sr.instructing_service)
+    assert changes["state"]["after"] == "Nouvelle"
