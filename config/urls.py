@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("eusp.core.urls")),
     path("", include("eusp.accounts.urls")),
     path("demandes/", include("eusp.casework.urls")),
     path("django-admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The login page offers the language choice too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -204,3 +204,16 @@ def test_english_is_available(client, central):
     body = client.get("/").content.decode()
     assert 'lang="en"' in body
     assert "Dashboard" in body
+
+
+def test_language_can_be_chosen_before_logging_in(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/connexion/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/connexion/"
+    assert 'lang="en"' in client.get("/connexion/").content.decode()
+
+
+def test_the_stylesheets_are_served(client):
+    for path in ("/static/eusp/css/app.css", "/static/eusp/css/print.css"):
+        response = client.get(path)
+        assert response.status_code == 200, path
