@@ -37,9 +37,10 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         return visible_requests(request.user, super().get_queryset(request))
 
     def has_view_permission(self, request, obj=None) -> bool:
-        if obj is not None:
-            return can(request.user, Action.VIEW, obj)
-        return super().has_view_permission(request, obj)
+        # Django's model permission first; the object-level rule can only narrow it.
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or can(request.user, Action.VIEW, obj)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -34,6 +34,7 @@ class Action(StrEnum):
 CENTRAL_ONLY = {Action.EDIT, Action.ASSIGN, Action.CHANGE_STATE, Action.ANSWER, Action.REMIND, Action.ARCHIVE}
 AGENT_ACTIONS = {Action.VIEW, Action.INSTRUCT, Action.EXECUTE, Action.COMMENT, Action.VIEW_INTERNAL}
 ELECTED_ACTIONS = {Action.VIEW, Action.COMMENT}
+READ_ACTIONS = {Action.VIEW, Action.VIEW_INTERNAL}
 
 
 def _visibility_filter(user: User) -> Q | None:
@@ -74,7 +75,8 @@ def can(user: User, action: Action, sr: ServiceRequest) -> bool:
         return False
     if user.profile == Profile.CENTRAL:
         return True
-    if sr.is_archived and action != Action.VIEW:
+    # An archived request is read-only for everyone but the central service.
+    if sr.is_archived and action not in READ_ACTIONS:
         return False
     if user.profile == Profile.AGENT:
         if action == Action.INSTRUCT:
