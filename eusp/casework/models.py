@@ -1,6 +1,7 @@
 """The request (demande) and its append-only timeline."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +212,17 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.created_at:%d/%m/%Y %H:%M}"
+
+    def change_rows(self) -> list[dict]:
+        """The changes with field labels in the reader's language (stored labels are a fallback)."""
+        rows = []
+        for name, change in self.changes.items():
+            try:
+                label = ServiceRequest._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                label = change.get("label", name)
+            rows.append({"label": label, "before": change.get("before", ""), "after": change.get("after", "")})
+        return rows
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):

@@ -217,3 +217,12 @@ def test_the_stylesheets_are_served(client):
     for path in ("/static/eusp/css/app.css", "/static/eusp/css/print.css"):
         response = client.get(path)
         assert response.status_code == 200, path
+
+
+def test_timeline_field_names_follow_the_reader_language(client, central):
+    sr = ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    assert "service instructeur :" in client.get(sr.get_absolute_url()).content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get(sr.get_absolute_url()).content.decode()
+    assert "instructing service:" in body
