@@ -213,6 +213,14 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.created_at:%d/%m/%Y %H:%M}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Timeline events are append-only.")
+
     def change_rows(self) -> list[dict]:
         """The changes with field labels in the reader's language (stored labels are a fallback)."""
         rows = []
@@ -223,11 +231,3 @@ class RequestEvent(models.Model):
                 label = change.get("label", name)
             rows.append({"label": label, "before": change.get("before", ""), "after": change.get("after", "")})
         return rows
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("Timeline events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Timeline events are append-only.")

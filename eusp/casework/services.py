@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
 from eusp.directory.models import Category, Priority, State
@@ -26,7 +27,7 @@ def state_initial() -> State:
         State.objects.filter(is_initial=True).first() or State.objects.filter(phase="open").order_by("position").first()
     )
     if state is None:
-        raise NoInitialStateError("Aucun état initial n'est défini dans les référentiels.")
+        raise NoInitialStateError(_("Aucun état initial n'est défini dans les référentiels."))
     return state
 
 
