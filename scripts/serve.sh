@@ -5,13 +5,15 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Mail links and the printed address follow the port actually used.
+export EUSP_SITE_URL=${EUSP_SITE_URL:-http://$HOST:$PORT}
 
 $PY manage.py db_worker --queue-name default &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 
 $PY manage.py demo_logins
-echo "e-USP : http://$HOST:$PORT/  (Ctrl+C pour arrêter)"
+echo "Ctrl+C arrête le serveur web et le worker."
 .venv/bin/gunicorn config.wsgi:application \
   --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --threads 4 \
   --access-logfile - --log-level warning

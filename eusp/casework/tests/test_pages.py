@@ -226,3 +226,20 @@ def test_timeline_field_names_follow_the_reader_language(client, central):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = client.get(sr.get_absolute_url()).content.decode()
     assert "instructing service:" in body
+
+
+def test_french_is_the_default_whatever_the_browser_language(client):
+    body = client.get("/connexion/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="fr"' in body
+    assert "Connexion à e-USP" in body
+
+
+def test_dashboard_counts_stop_at_a_cap_and_say_so(client, central, monkeypatch):
+    from eusp.casework import selectors
+
+    monkeypatch.setattr(selectors, "DASHBOARD_COUNT_CAP", 2)
+    for _ in range(3):
+        ServiceRequestFactory(created_by=central)
+    client.force_login(central)
+    body = client.get("/").content.decode()
+    assert "(plus de 2)" in body

@@ -2,7 +2,6 @@
 
 import time
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -46,4 +45,4 @@ class Command(BaseCommand):
                 + rate_report(done, events, time.monotonic() - started)
             )
         )
-        call_command("demo_logins", stdout=self.stdout)
+        self.stdout.write("Comptes de démonstration : manage.py demo_logins")
