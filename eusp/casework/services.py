@@ -66,8 +66,6 @@ def request_create(*, actor: User, data: dict) -> ServiceRequest:
         sr.state = state_initial()
     if sr.priority_id is None:
         sr.priority = priority_default()
-    if sr.due_on is None and sr.category.default_delay_days and not sr.expected_delay_days:
-        sr.expected_delay_days = sr.category.default_delay_days
     now = timezone.now()
     sr.created_at = now
     sr.created_by = actor

@@ -243,3 +243,17 @@ def test_dashboard_counts_stop_at_a_cap_and_say_so(client, central, monkeypatch)
     client.force_login(central)
     body = client.get("/").content.decode()
     assert "(plus de 2)" in body
+
+
+def test_unknown_page_answers_a_french_404(client, central):
+    client.force_login(central)
+    response = client.get("/demandes/2026-99999/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
+
+
+def test_forbidden_page_answers_a_french_403(client, agent):
+    client.force_login(agent)
+    response = client.get("/demandes/nouvelle/")
+    assert response.status_code == 403
+    assert "Accès refusé" in response.content.decode()
