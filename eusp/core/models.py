@@ -13,6 +13,16 @@ class ReferenceData(models.Model):
         ordering = ["position", "pk"]
 
 
+class NamedReferenceData(ReferenceData):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+
+    class Meta(ReferenceData.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)

@@ -4,37 +4,28 @@ categories, states and priorities."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from eusp.core.models import ReferenceData
+from eusp.core.models import NamedReferenceData, ReferenceData
 
 
-class Origin(ReferenceData):
+class Origin(NamedReferenceData):
     """How a request reached the city (courrier, N° Vert, conseil de quartier…)."""
 
-    name = models.CharField(_("nom"), max_length=100, unique=True)
-
-    class Meta(ReferenceData.Meta):
+    class Meta(NamedReferenceData.Meta):
         verbose_name = _("origine")
         verbose_name_plural = _("origines")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class District(ReferenceData):
+class District(NamedReferenceData):
     """A quartier of the city."""
 
-    name = models.CharField(_("nom"), max_length=100, unique=True)
     code = models.CharField(_("code"), max_length=20, blank=True)
 
-    class Meta(ReferenceData.Meta):
+    class Meta(NamedReferenceData.Meta):
         verbose_name = _("quartier")
         verbose_name_plural = _("quartiers")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Service(ReferenceData):
+class Service(NamedReferenceData):
     """A municipal service that instructs and/or carries out requests."""
 
     class Kind(models.TextChoices):
@@ -42,16 +33,12 @@ class Service(ReferenceData):
         EXECUTING = "executing", _("Exécution")
         BOTH = "both", _("Instructeur et exécution")
 
-    name = models.CharField(_("nom"), max_length=120, unique=True)
     email = models.EmailField(_("adresse e-mail"), blank=True)
     kind = models.CharField(_("rôle"), max_length=12, choices=Kind.choices, default=Kind.BOTH)
 
-    class Meta(ReferenceData.Meta):
+    class Meta(NamedReferenceData.Meta):
         verbose_name = _("service")
         verbose_name_plural = _("services")
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def can_instruct(self) -> bool:
@@ -62,10 +49,9 @@ class Service(ReferenceData):
         return self.kind in (self.Kind.EXECUTING, self.Kind.BOTH)
 
 
-class Category(ReferenceData):
+class Category(NamedReferenceData):
     """Category (theme) of a request; proposes the services that usually handle it."""
 
-    name = models.CharField(_("nom"), max_length=120, unique=True)
     theme = models.CharField(_("thème"), max_length=120, blank=True)
     default_instructing_service = models.ForeignKey(
         Service,
@@ -85,12 +71,9 @@ class Category(ReferenceData):
     )
     default_delay_days = models.PositiveSmallIntegerField(_("délai par défaut (jours ouvrés)"), null=True, blank=True)
 
-    class Meta(ReferenceData.Meta):
+    class Meta(NamedReferenceData.Meta):
         verbose_name = _("catégorie")
         verbose_name_plural = _("catégories")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Phase(models.TextChoices):
