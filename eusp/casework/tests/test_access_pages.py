@@ -233,8 +233,11 @@ def test_the_sheet_opens_only_for_those_who_may_see_it(client, request, site, pr
         assert sr.subject in body
     else:
         assert response.status_code == 404
+        # The reference is what the user typed (the 404 page's language switcher echoes the
+        # URL); the request's other markers would be a leak.
         for marker in _markers(sr):
-            assert marker not in body
+            if marker != sr.reference:
+                assert marker not in body
 
 
 def _without_csrf(body: str) -> str:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 from eusp.accounts.models import User
 from eusp.casework.demo import city
-from eusp.casework.demo.generator import DEMO_PASSWORD
+from eusp.casework.demo.directory import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

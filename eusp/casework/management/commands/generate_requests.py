@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from eusp.accounts.models import Profile, User
-from eusp.casework.demo.generator import RequestGenerator, city_reference_ensure, rate_report
+from eusp.casework.demo.directory import city_reference_ensure
+from eusp.casework.demo.generator import RequestGenerator, rate_report
 from eusp.casework.models import RequestEvent, ServiceRequest
 from eusp.directory.models import Category
 
