@@ -176,6 +176,11 @@ TASKS = {
 EUSP_CITY_NAME = os.environ.get("EUSP_CITY_NAME", "Ville de Valmont-sur-Loire")
 EUSP_SITE_URL = os.environ.get("EUSP_SITE_URL", "http://127.0.0.1:8000")
 EUSP_PAGE_SIZE = 50
+# Attachments: checked by content; larger files are refused with a message.
+EUSP_UPLOAD_MAX_BYTES = int(os.environ.get("EUSP_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Django refuses bodies past this before any view runs; keep it above the upload limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,12 @@
 """The request (demande) and its append-only timeline."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eusp.directory.models import FINISHED_PHASES
@@ -114,6 +117,16 @@ class ServiceRequest(models.Model):
     estimated_cost = models.DecimalField(_("coût estimé (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
     multi_year_budget = models.BooleanField(_("budget pluriannuel"), default=False)
     budget_year = models.PositiveSmallIntegerField(_("année budgétaire"), null=True, blank=True)
+    done_on = models.DateField(_("réalisée le"), null=True, blank=True)
+    closing_reason = models.TextField(_("motif de clôture"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("doublon de"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
 
     # Life
     created_by = models.ForeignKey(
@@ -175,8 +188,18 @@ class EventKind(models.TextChoices):
     COMMENT = "comment", _("Commentaire")
     REMINDER = "reminder", _("Relance")
     ANSWER = "answer", _("Réponse à l'usager")
+    CLOSED = "closed", _("Clôture")
+    DUPLICATE = "duplicate", _("Doublon")
+    ATTACHMENT = "attachment", _("Pièce jointe")
     ARCHIVED = "archived", _("Archivage")
     REACTIVATED = "reactivated", _("Réactivation")
+
+
+class AnswerChannel(models.TextChoices):
+    LETTER = "letter", _("Courrier")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Téléphone")
+    IN_PERSON = "in_person", _("En main propre")
 
 
 class AppendOnlyError(Exception):
@@ -231,3 +254,112 @@ class RequestEvent(models.Model):
                 label = change.get("label", name)
             rows.append({"label": label, "before": change.get("before", ""), "after": change.get("after", "")})
         return rows
+
+
+class Answer(models.Model):
+    """An answer given to the citizen (réponse à l'usager): a record, whatever the channel."""
+
+    class DeliveryStatus(models.TextChoices):
+        NOT_APPLICABLE = "", _("—")
+        PENDING = "pending", _("En attente d'envoi")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec de l'envoi")
+
+    service_request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("demande"), on_delete=models.CASCADE, related_name="answers"
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=AnswerChannel.choices)
+    answered_on = models.DateField(_("date de la réponse"))
+    recipient_email = models.EmailField(_("destinataire"), blank=True)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    text = models.TextField(_("texte"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
+    delivery_status = models.CharField(
+        _("envoi"), max_length=10, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NOT_APPLICABLE
+    )
+    delivery_error = models.TextField(_("erreur d'envoi"), blank=True)
+
+    class Meta:
+        verbose_name = _("réponse à l'usager")
+        verbose_name_plural = _("réponses à l'usager")
+        ordering = ["answered_on", "pk"]
+        indexes = [models.Index(fields=["service_request", "answered_on"], name="answer_request_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} – {self.answered_on:%d/%m/%Y}"
+
+
+class Reminder(models.Model):
+    """A reminder (relance) sent to a service about one request, by hand or by the schedule."""
+
+    service_request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("demande"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    service = models.ForeignKey(
+        "directory.Service", verbose_name=_("service"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    message = models.TextField(_("message"), blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("envoyée par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("envoyée le"))
+    is_automatic = models.BooleanField(_("automatique"), default=False)
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["sent_at", "pk"]
+        indexes = [models.Index(fields=["service_request", "service"], name="reminder_request_service_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.service} – {self.sent_at:%d/%m/%Y}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Never the citizen's file name on disk: a random name per file, grouped by year.
+    return f"attachments/{timezone.now():%Y}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A photo, a scanned letter or a PDF, on a request or on one of its timeline entries.
+
+    Files live in MEDIA_ROOT, outside the web root; ``attachments`` views serve them
+    after the request's access check.
+    """
+
+    service_request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("demande"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        RequestEvent,
+        verbose_name=_("entrée de l'historique"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("fichier"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("déposé par"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    is_internal = models.BooleanField(_("interne"), default=False)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -28,12 +28,13 @@ class Action(StrEnum):
     ANSWER = "answer"
     REMIND = "remind"
     ARCHIVE = "archive"
+    ATTACH = "attach"
     VIEW_INTERNAL = "view_internal"
 
 
 CENTRAL_ONLY = {Action.EDIT, Action.ASSIGN, Action.CHANGE_STATE, Action.ANSWER, Action.REMIND, Action.ARCHIVE}
-AGENT_ACTIONS = {Action.VIEW, Action.INSTRUCT, Action.EXECUTE, Action.COMMENT, Action.VIEW_INTERNAL}
-ELECTED_ACTIONS = {Action.VIEW, Action.COMMENT}
+AGENT_ACTIONS = {Action.VIEW, Action.INSTRUCT, Action.EXECUTE, Action.COMMENT, Action.ATTACH, Action.VIEW_INTERNAL}
+ELECTED_ACTIONS = {Action.VIEW, Action.COMMENT, Action.ATTACH}
 READ_ACTIONS = {Action.VIEW, Action.VIEW_INTERNAL}
 
 

@@ -134,3 +134,14 @@ class Priority(ReferenceData):
 
     def __str__(self) -> str:
         return self.label
+
+
+class AnswerTemplate(NamedReferenceData):
+    """A model answer to the citizen, with placeholders such as {reference} or {nom}."""
+
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    body = models.TextField(_("texte"))
+
+    class Meta(NamedReferenceData.Meta):
+        verbose_name = _("modèle de réponse")
+        verbose_name_plural = _("modèles de réponse")

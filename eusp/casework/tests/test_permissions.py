@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 ALL = frozenset(Action)
 NOTHING = frozenset()
 # What the brief gives each profile on a live request it may see.
-AGENT_BASE = frozenset({Action.VIEW, Action.COMMENT, Action.VIEW_INTERNAL})
-ELECTED = frozenset({Action.VIEW, Action.COMMENT})
+AGENT_BASE = frozenset({Action.VIEW, Action.COMMENT, Action.ATTACH, Action.VIEW_INTERNAL})
+ELECTED = frozenset({Action.VIEW, Action.COMMENT, Action.ATTACH})
 AGENT_READ = frozenset({Action.VIEW, Action.VIEW_INTERNAL})
 
 # profile -> (sees the request, actions on the live request, actions on the archived request)
@@ -157,6 +157,7 @@ def test_the_matrix_covers_every_action():
         "answer",
         "remind",
         "archive",
+        "attach",
         "view_internal",
     }
 

@@ -1,5 +1,4 @@
-"""Writes on requests. Every change goes through a function here, in one
-transaction that also appends the timeline event(s)."""
+"""Creating a request: reference, default services and state, creation event."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -12,10 +11,10 @@ from django.utils.translation import gettext as _
 from eusp.accounts.models import User
 from eusp.directory.models import Category, Priority, State
 
-from .events import event_record
-from .models import EventKind, ServiceRequest
-from .permissions import can_create_request
-from .references import format_reference, reference_allocate
+from ..events import event_record
+from ..models import EventKind, ServiceRequest
+from ..permissions import can_create_request
+from ..references import format_reference, reference_allocate
 
 
 class NoInitialStateError(Exception):
