@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import EventKind, RequestEvent, ServiceRequest
 
@@ -11,6 +12,8 @@ from .models import EventKind, RequestEvent, ServiceRequest
 def _display(value) -> str:
     if value is None or value == "":
         return ""
+    if isinstance(value, bool):
+        return str(_("Oui") if value else _("Non"))
     return str(value)
 
 

@@ -24,16 +24,18 @@ LIST_RELATED = (
 )
 
 
-def request_list(*, user: User, include_archived: bool = False) -> QuerySet[ServiceRequest]:
-    """Requests the user may see, newest first, with what a list row shows."""
-    qs = visible_requests(user).select_related(*LIST_RELATED).order_by("-created_at", "-pk")
-    if not include_archived:
-        qs = qs.filter(is_archived=False)
-    return qs
+def request_list(*, user: User, archived: bool = False) -> QuerySet[ServiceRequest]:
+    """Requests the user may see — live ones, or the archives — newest first, with what a row shows."""
+    return (
+        visible_requests(user)
+        .filter(is_archived=archived)
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def request_detail_queryset() -> QuerySet[ServiceRequest]:
-    return ServiceRequest.objects.select_related(*LIST_RELATED, "created_by")
+    return ServiceRequest.objects.select_related(*LIST_RELATED, "created_by", "duplicate_of")
 
 
 def request_timeline(*, user: User, sr: ServiceRequest) -> QuerySet[RequestEvent]:

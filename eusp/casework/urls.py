@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import creation, follow_up, listing
+from .views import creation, editing, follow_up, listing
 
 
 class ReferenceConverter:
@@ -21,4 +21,8 @@ urlpatterns = [
     path("nouvelle/", creation.request_create_view, name="request-create"),
     path("nouvelle/services/", creation.category_services_view, name="request-category-services"),
     path("<reference:reference>/", follow_up.request_detail_view, name="request-detail"),
+    path("<reference:reference>/modifier/", editing.request_edit_view, name="request-edit"),
+    # In-place actions of the follow-up sheet: etat, cloture, instruction, execution, commentaire,
+    # relance, doublon, archivage, reactivation.
+    path("<reference:reference>/<slug:action>/", follow_up.request_action_view, name="request-action"),
 ]

@@ -1,0 +1,241 @@
+"""Answers to the citizen (réponses à l'usager): placeholders, the record, the e-mail.
+
+An answer is a record whatever its channel. An e-mail answer is also sent, after
+the transaction commits, by ``answer_deliver``: a mail server that is down marks
+the answer as failed and never fails the user's action.
+"""
+
+import logging
+import re
+from datetime import date
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from eusp.accounts.models import User
+
+from ..events import event_record
+from ..models import Answer, AnswerChannel, EventKind, ServiceRequest
+from ..permissions import Action
+from .common import authorize, refuse, request_lock
+
+logger = logging.getLogger(__name__)
+
+# What each placeholder stands for, shown to whoever writes a text or a template.
+ANSWER_PLACEHOLDERS = {
+    "civilite": gettext_lazy("civilité du demandeur (« Madame, Monsieur » si elle n'est pas connue)"),
+    "prenom": gettext_lazy("prénom du demandeur"),
+    "nom": gettext_lazy("nom du demandeur"),
+    "demandeur": gettext_lazy("civilité, prénom et nom du demandeur"),
+    "reference": gettext_lazy("référence de la demande"),
+    "objet": gettext_lazy("objet de la demande"),
+    "adresse": gettext_lazy("adresse du lieu concerné"),
+    "quartier": gettext_lazy("quartier"),
+    "date_reception": gettext_lazy("date de réception de la demande"),
+    "date_saisie": gettext_lazy("date de saisie de la demande"),
+    "date_jour": gettext_lazy("date du jour"),
+    "service_instructeur": gettext_lazy("service instructeur"),
+    "service_execution": gettext_lazy("service exécution"),
+    "echeance": gettext_lazy("échéance prévue"),
+    "ville": gettext_lazy("nom de la collectivité"),
+}
+
+# Only {lowercase_word} is a placeholder: any other brace (citizen text, JSON, a
+# typo) is plain text, and an unknown name is left as typed.
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+DEFAULT_SUBJECT = gettext_lazy("Votre demande {reference}")
+
+
+def _french_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def answer_placeholders(sr: ServiceRequest) -> dict[str, str]:
+    """The values of every placeholder for this request, in the city's language."""
+    # The citizen reads the answer in the city's language, whatever the writer's interface.
+    with translation.override(settings.LANGUAGE_CODE):
+        civility = sr.get_requester_civility_display() if sr.requester_civility else _("Madame, Monsieur")
+        requester = sr.requester_name
+    return {
+        "civilite": str(civility),
+        "prenom": sr.requester_first_name,
+        "nom": sr.requester_last_name,
+        "demandeur": requester,
+        "reference": sr.reference,
+        "objet": sr.subject,
+        "adresse": sr.place,
+        "quartier": str(sr.district) if sr.district_id else "",
+        "date_reception": _french_date(sr.received_on),
+        "date_saisie": _french_date(timezone.localdate(sr.created_at) if sr.created_at else None),
+        "date_jour": _french_date(timezone.localdate()),
+        "service_instructeur": str(sr.instructing_service) if sr.instructing_service_id else "",
+        "service_execution": str(sr.executing_service) if sr.executing_service_id else "",
+        "echeance": _french_date(sr.due_on),
+        "ville": settings.EUSP_CITY_NAME,
+    }
+
+
+def answer_render(template_text: str, sr: ServiceRequest, placeholders: dict[str, str] | None = None) -> str:
+    """The text with each known {placeholder} replaced, in one pass.
+
+    One pass means a value is never scanned again: a citizen who typed "{nom}" in
+    the subject gets "{nom}" back, not their name.
+    """
+    values = answer_placeholders(sr) if placeholders is None else placeholders
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template_text)
+
+
+def _check(*, sr: ServiceRequest, channel: str, text: str, subject: str, answered_on: date | None) -> None:
+    if channel not in AnswerChannel.values:
+        refuse(_("Choisissez le canal de la réponse."), "channel")
+    if not text.strip():
+        refuse(_("Saisissez le texte de la réponse."), "text")
+    if len(subject) > Answer._meta.get_field("subject").max_length:
+        refuse(_("L'objet ne doit pas dépasser 200 caractères."), "subject")
+    if answered_on is None:
+        refuse(_("Indiquez la date de la réponse."), "answered_on")
+    if answered_on > timezone.localdate():
+        refuse(_("La date de la réponse ne peut pas être dans le futur."), "answered_on")
+    if answered_on < sr.received_on:
+        refuse(_("La date de la réponse ne peut pas précéder la réception de la demande."), "answered_on")
+    if channel == AnswerChannel.EMAIL and not sr.requester_email:
+        refuse(
+            _(
+                "Le demandeur n'a pas d'adresse e-mail : renseignez d'abord son e-mail sur la demande, "
+                "ou choisissez un autre canal."
+            ),
+            "channel",
+        )
+
+
+def _answer_one(
+    *, sr: ServiceRequest, actor: User, channel: str, text: str, subject: str, answered_on: date, changes: dict
+) -> Answer:
+    """Record one answer and its timeline event; queue the e-mail for after the commit."""
+    placeholders = answer_placeholders(sr)
+    is_email = channel == AnswerChannel.EMAIL
+    if not subject and channel in (AnswerChannel.EMAIL, AnswerChannel.LETTER):
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = str(DEFAULT_SUBJECT)
+    answer = Answer.objects.create(
+        service_request=sr,
+        channel=channel,
+        answered_on=answered_on,
+        recipient_email=sr.requester_email if is_email else "",
+        subject=answer_render(subject, sr, placeholders),
+        text=answer_render(text, sr, placeholders),
+        author=actor,
+        delivery_status=Answer.DeliveryStatus.PENDING if is_email else Answer.DeliveryStatus.NOT_APPLICABLE,
+    )
+    event_changes = {
+        "channel": {"label": _("Canal"), "before": "", "after": str(AnswerChannel(channel).label)},
+        "answered_on": {"label": _("Date de la réponse"), "before": "", "after": _french_date(answered_on)},
+    }
+    if is_email:
+        event_changes["recipient_email"] = {"label": _("Destinataire"), "before": "", "after": answer.recipient_email}
+    event_record(sr, kind=EventKind.ANSWER, actor=actor, note=answer.text, changes={**event_changes, **changes})
+    if is_email:
+        # After the commit: no mail for an answer that was rolled back, and no SMTP
+        # wait while the request's row is locked.
+        transaction.on_commit(partial(answer_deliver, answer.pk), robust=True)
+    return answer
+
+
+@transaction.atomic
+def request_answer(
+    *,
+    sr: ServiceRequest,
+    actor: User,
+    channel: str,
+    text: str,
+    answered_on: date | None,
+    subject: str = "",
+    include_duplicates: bool = False,
+) -> list[Answer]:
+    """Answer the citizen, and optionally every request marked as a duplicate of this one.
+
+    ``text`` and ``subject`` may hold placeholders: each request answered gets them
+    filled with its own requester's details. Returns the answers recorded, this
+    request's first; a duplicate whose requester has no e-mail is not answered by
+    e-mail, which this request's timeline event says.
+    """
+    authorize(actor, Action.ANSWER, sr)
+    sr = request_lock(sr)
+    text, subject = text.strip(), subject.strip()
+    _check(sr=sr, channel=channel, text=text, subject=subject, answered_on=answered_on)
+
+    duplicates, skipped = [], []
+    if include_duplicates:
+        for duplicate in sr.duplicates.select_related("district", "instructing_service", "executing_service"):
+            if channel == AnswerChannel.EMAIL and not duplicate.requester_email:
+                skipped.append(duplicate)
+            else:
+                duplicates.append(duplicate)
+    changes = {}
+    if duplicates:
+        changes["duplicates"] = {
+            "label": _("Réponse aussi aux doublons"),
+            "before": "",
+            "after": ", ".join(d.reference for d in duplicates),
+        }
+    if skipped:
+        changes["duplicates_without_email"] = {
+            "label": _("Doublons sans e-mail, non répondus"),
+            "before": "",
+            "after": ", ".join(d.reference for d in skipped),
+        }
+
+    common = {"actor": actor, "channel": channel, "text": text, "subject": subject, "answered_on": answered_on}
+    answers = [_answer_one(sr=sr, changes=changes, **common)]
+    for duplicate in duplicates:
+        shared = {"answered_with": {"label": _("Réponse commune avec"), "before": "", "after": sr.reference}}
+        answers.append(_answer_one(sr=duplicate, changes=shared, **common))
+    return answers
+
+
+def answer_duplicates_without_email(sr: ServiceRequest) -> list[ServiceRequest]:
+    """Duplicates an e-mail answer cannot reach, to warn before answering."""
+    return list(sr.duplicates.filter(requester_email="").only("reference"))
+
+
+def answer_deliver(answer_id: int) -> str:
+    """Send an e-mail answer and record the outcome; never raises.
+
+    Takes an id so a worker can call it later (retries come with the outbox). An
+    answer already sent is not sent again.
+    """
+    answer = Answer.objects.select_related("service_request").get(pk=answer_id)
+    if answer.channel != AnswerChannel.EMAIL or answer.delivery_status == Answer.DeliveryStatus.SENT:
+        return answer.delivery_status
+    message = EmailMessage(
+        subject=answer.subject,
+        body=_email_body(answer),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[answer.recipient_email],
+    )
+    try:
+        message.send()
+    except Exception as error:  # any failure (refused, timeout, DNS, TLS…) is recorded, not raised
+        logger.warning("Answer %s: e-mail to the requester failed: %r", answer.pk, error)
+        status, detail = Answer.DeliveryStatus.FAILED, str(error) or error.__class__.__name__
+    else:
+        status, detail = Answer.DeliveryStatus.SENT, ""
+    Answer.objects.filter(pk=answer.pk).update(delivery_status=status, delivery_error=detail)
+    return status
+
+
+def _email_body(answer: Answer) -> str:
+    # The text as written, then who sent it and the reference to quote, since the
+    # sender address takes no replies.
+    with translation.override(settings.LANGUAGE_CODE):
+        signature = _("Service centralisateur – %(city)s\nRéférence de votre demande : %(reference)s") % {
+            "city": settings.EUSP_CITY_NAME,
+            "reference": answer.service_request.reference,
+        }
+    return f"{answer.text}\n\n-- \n{signature}\n"
