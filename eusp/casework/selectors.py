@@ -2,14 +2,14 @@
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eusp.accounts.models import Profile, User
 from eusp.directory.models import ACTIVE_PHASES, Phase
 
-from .models import RequestEvent, ServiceRequest
+from .models import Answer, RequestEvent, ServiceRequest
 from .permissions import Action, can, visible_requests
 
 LIST_RELATED = (
@@ -85,8 +85,15 @@ def dashboard_sections(*, user: User, limit: int = 10) -> list[dict]:
     else:
         awaiting_title = _("Mes demandes en cours")
         awaiting = live.filter(state__phase__in=ACTIVE_PHASES)
-    return [
+    sections = [
         _section("awaiting", awaiting_title, awaiting, awaiting, limit),
         _section("late", _("Demandes en retard"), late, late, limit),
-        _section("latest", _("Dernières demandes"), None, live, limit),
     ]
+    if user.profile == Profile.CENTRAL:
+        # Work done by the services, the citizen not yet answered.
+        to_answer = live.filter(
+            ~Exists(Answer.objects.filter(service_request=OuterRef("pk"))), state__phase=Phase.DONE
+        ).order_by("-done_on", "-pk")
+        sections.append(_section("to_answer", _("Demandes réalisées, réponse à faire"), to_answer, to_answer, limit))
+    sections.append(_section("latest", _("Dernières demandes"), None, live, limit))
+    return sections

@@ -165,3 +165,16 @@ def test_edit_page_is_central_only(client, sr, agent, elected):
     for user in (agent, elected):
         client.force_login(user)
         assert client.get(f"/demandes/{sr.reference}/modifier/").status_code in (403, 404)
+
+
+def test_work_done_appears_on_the_central_dashboard_until_answered(client, sr, central, agent):
+    from eusp.casework.services import request_answer, request_record_execution
+
+    request_record_execution(sr=sr, actor=agent, note="Trou rebouché.", is_done=True)
+    client.force_login(central)
+    sections = {s["key"]: s for s in client.get("/").context["sections"]}
+    assert [r.pk for r in sections["to_answer"]["rows"]] == [sr.pk]
+    sr.refresh_from_db()
+    request_answer(sr=sr, actor=central, channel="phone", text="Réparé, merci.", answered_on=sr.done_on)
+    sections = {s["key"]: s for s in client.get("/").context["sections"]}
+    assert sections["to_answer"]["rows"] == []
