@@ -2,6 +2,9 @@ import pytest
 
 from tests.factories import AgentFactory, CentralFactory, ElectedFactory, ServiceFactory
 
+# Shared fixtures: a real SMTP server on loopback (smtp_server, smtp_unreachable).
+pytest_plugins = ["tests.smtp"]
+
 
 @pytest.fixture
 def central(db):

@@ -178,8 +178,10 @@ EUSP_SITE_URL = os.environ.get("EUSP_SITE_URL", "http://127.0.0.1:8000")
 EUSP_PAGE_SIZE = 50
 # Attachments: checked by content; larger files are refused with a message.
 EUSP_UPLOAD_MAX_BYTES = int(os.environ.get("EUSP_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-# Django refuses bodies past this before any view runs; keep it above the upload limit.
+# Counts the form's other fields only, never uploaded files (past it Django answers 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files above this are streamed to a temporary file, not held in memory; the upload
+# view drops a file as soon as it passes EUSP_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {

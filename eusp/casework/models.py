@@ -250,7 +250,7 @@ class RequestEvent(models.Model):
         for name, change in self.changes.items():
             try:
                 label = ServiceRequest._meta.get_field(name).verbose_name
-            except FieldDoesNotExist:
+            except (FieldDoesNotExist, AttributeError):  # not a field, or a reverse relation
                 label = change.get("label", name)
             rows.append({"label": label, "before": change.get("before", ""), "after": change.get("after", "")})
         return rows

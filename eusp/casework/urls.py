@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import creation, editing, follow_up, listing
+from .views import answers, attachments, creation, editing, follow_up, listing
 
 
 class ReferenceConverter:
@@ -20,6 +20,15 @@ urlpatterns = [
     path("", listing.request_list_view, name="request-list"),
     path("nouvelle/", creation.request_create_view, name="request-create"),
     path("nouvelle/services/", creation.category_services_view, name="request-category-services"),
+    path("<reference:reference>/reponses/nouvelle/", answers.answer_create_view, name="answer-create"),
+    path("<reference:reference>/reponses/modele/", answers.answer_template_view, name="answer-template"),
+    path("<reference:reference>/reponses/<int:pk>/lettre/", answers.answer_letter_view, name="answer-letter"),
+    path("<reference:reference>/pieces-jointes/", attachments.attachment_add_view, name="attachment-add"),
+    path(
+        "<reference:reference>/pieces-jointes/<int:pk>/",
+        attachments.attachment_download_view,
+        name="attachment-download",
+    ),
     path("<reference:reference>/", follow_up.request_detail_view, name="request-detail"),
     path("<reference:reference>/modifier/", editing.request_edit_view, name="request-edit"),
     # In-place actions of the follow-up sheet: etat, cloture, instruction, execution, commentaire,

@@ -2,6 +2,7 @@
 through a function here, in one transaction that also appends its timeline event(s)."""
 
 from .answers import answer_deliver, answer_placeholders, answer_render, request_answer
+from .attachments import attachment_add, attachments_visible
 from .common import StaleEditError
 from .creation import category_default_services, priority_default, request_create, state_initial
 from .editing import request_assign, request_update
@@ -20,6 +21,8 @@ __all__ = [
     "answer_deliver",
     "answer_placeholders",
     "answer_render",
+    "attachment_add",
+    "attachments_visible",
     "category_default_services",
     "priority_default",
     "reminders_per_service",

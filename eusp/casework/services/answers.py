@@ -128,7 +128,8 @@ def _answer_one(
         channel=channel,
         answered_on=answered_on,
         recipient_email=sr.requester_email if is_email else "",
-        subject=answer_render(subject, sr, placeholders),
+        # One line: a line break in a mail header is refused (and is header injection).
+        subject=" ".join(answer_render(subject, sr, placeholders).split())[:200],
         text=answer_render(text, sr, placeholders),
         author=actor,
         delivery_status=Answer.DeliveryStatus.PENDING if is_email else Answer.DeliveryStatus.NOT_APPLICABLE,
@@ -179,7 +180,7 @@ def request_answer(
                 duplicates.append(duplicate)
     changes = {}
     if duplicates:
-        changes["duplicates"] = {
+        changes["answered_duplicates"] = {
             "label": _("Réponse aussi aux doublons"),
             "before": "",
             "after": ", ".join(d.reference for d in duplicates),

@@ -52,7 +52,7 @@ ALLOWED_TYPES: dict[str, FileKind] = {
 }
 # For the file picker only (a convenience, not a check): extensions and types.
 UPLOAD_ACCEPT = ",".join(
-    [f".{ext}" for kind in ALLOWED_TYPES.values() for ext in kind.extensions] + list(ALLOWED_TYPES)
+    dict.fromkeys([f".{ext}" for kind in ALLOWED_TYPES.values() for ext in kind.extensions] + list(ALLOWED_TYPES))
 )
 UPLOAD_FORMATS = ", ".join(dict.fromkeys(kind.label for kind in ALLOWED_TYPES.values()))
 NAME_MAX_LENGTH = 150
@@ -98,7 +98,8 @@ def file_type_detect(file: File) -> str | None:
 
 
 def megabytes(size: int) -> str:
-    value = size / (1024 * 1024)
+    """« 10 Mo », « 2,5 Mo »: the limit as users read it (1 Mo = 1024 Ko, as file managers count)."""
+    value = round(size / (1024 * 1024), 1)
     return _("%(size)s Mo") % {"size": number_format(value, decimal_pos=0 if value.is_integer() else 1)}
 
 
@@ -191,7 +192,11 @@ def attachment_add(
             authorize(actor, Action.ATTACH, current)
             if event is None:
                 attachment.event = event_record(
-                    current, kind=EventKind.ATTACHMENT, actor=actor, note=attachment.original_name, is_internal=is_internal
+                    current,
+                    kind=EventKind.ATTACHMENT,
+                    actor=actor,
+                    note=attachment.original_name,
+                    is_internal=is_internal,
                 )
             attachment.save()
     except BaseException:

@@ -85,6 +85,8 @@ def request_update(
                 current,
                 kind=EventKind.ASSIGNED,
                 actor=actor,
+                # The note goes on the first event of the save: here if nothing else was edited.
+                note="" if edited else note,
                 changes=field_changes(_pick(before, assigned), _pick(after, assigned), _labels(assigned)),
             )
     if new_state is not None and new_state != current.state:

@@ -4,6 +4,7 @@ execution (progress, work done), and everyone's comments."""
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +19,9 @@ from ..permissions import Action, can
 from .common import authorize, refuse, request_bump, request_lock
 from .workflow import state_apply, state_first
 
+# Ten years of working days, the horizon of a multi-year budget; the same on every database.
+MAX_DELAY_DAYS = 2500
+
 INSTRUCTION_FIELDS = (
     "feasibility",
     "expected_delay_days",
@@ -26,6 +30,16 @@ INSTRUCTION_FIELDS = (
     "multi_year_budget",
     "budget_year",
 )
+
+
+def _clean(name: str, value, sr: ServiceRequest):
+    """Hold a number to its column's limits (digits, range): refused, not a database error."""
+    if value is None:
+        return None
+    try:
+        return ServiceRequest._meta.get_field(name).clean(value, sr)
+    except ValidationError as error:
+        raise ValidationError({name: error.messages}) from None
 
 
 def _refuse_if_finished(sr: ServiceRequest) -> None:
@@ -54,6 +68,12 @@ def request_instruct(
     today = timezone.localdate()
     if feasibility not in Feasibility.values:
         refuse(_("Indiquez la faisabilité."), "feasibility")
+    expected_delay_days = _clean("expected_delay_days", expected_delay_days, current)
+    if expected_delay_days is not None and expected_delay_days > MAX_DELAY_DAYS:
+        refuse(
+            _("Le délai ne peut pas dépasser %(days)s jours ouvrés.") % {"days": MAX_DELAY_DAYS}, "expected_delay_days"
+        )
+    estimated_cost = _clean("estimated_cost", estimated_cost, current)
     if due_on is not None and due_on < today:
         refuse(_("L'échéance ne peut pas être dans le passé."), "due_on")
     if multi_year_budget and not budget_year:
@@ -119,9 +139,7 @@ def request_record_execution(
         changes["done_on"] = {"label": label, "before": "", "after": done_on.isoformat()}
         current.done_on = done_on
         request_bump(current, ["done_on"])
-    event_record(
-        current, kind=EventKind.EXECUTION, actor=actor, note=note, is_internal=is_internal, changes=changes
-    )
+    event_record(current, kind=EventKind.EXECUTION, actor=actor, note=note, is_internal=is_internal, changes=changes)
     if is_done:
         # The central service now finds it under « à répondre » on its dashboard.
         state_apply(current, actor=actor, state=state_first(Phase.DONE))

@@ -28,6 +28,7 @@ def state_first(phase: Phase) -> State:
 def state_apply(sr: ServiceRequest, *, actor: User | None, state: State, note: str = "", reason: str = "") -> None:
     """Move a locked request to ``state``, keeping the closing dates right. No access check:
     callers (services of this package) have done it."""
+    reason = reason.strip()
     if sr.is_archived:
         refuse(_("Une demande archivée ne change pas d'état : réactivez-la d'abord."), "state")
     if state.pk == sr.state_id:
@@ -43,12 +44,14 @@ def state_apply(sr: ServiceRequest, *, actor: User | None, state: State, note: s
         sr.closed_at = timezone.now()
         fields.append("closed_at")
     elif state.phase in ACTIVE_PHASES and sr.closed_at is not None:
-        sr.closed_at = None
-        fields.append("closed_at")
+        # Reopened: the work is no longer done and the closing reason no longer holds
+        # (the timeline keeps both).
+        sr.closed_at, sr.done_on, sr.closing_reason = None, None, ""
+        fields += ["closed_at", "done_on", "closing_reason"]
     if state.phase == Phase.DONE and sr.done_on is None:
         sr.done_on = timezone.localdate()
         fields.append("done_on")
-    if reason:
+    if reason and state.phase in FINISHED_PHASES:
         sr.closing_reason = reason
         fields.append("closing_reason")
     request_bump(sr, fields)
@@ -113,10 +116,13 @@ def request_reactivate(
     state = state or state_first(Phase.OPEN)
     if state.phase not in ACTIVE_PHASES:
         refuse(_("Une demande réactivée reprend dans un état ouvert."), "state")
+    if not state.is_active:
+        refuse(_("L'état « %(state)s » n'est plus utilisé.") % {"state": state}, "state")
     previous = current.state
     current.is_archived, current.archived_at, current.closed_at = False, None, None
+    current.done_on, current.closing_reason = None, ""
     current.state = state
-    request_bump(current, ["is_archived", "archived_at", "closed_at", "state"])
+    request_bump(current, ["is_archived", "archived_at", "closed_at", "done_on", "closing_reason", "state"])
     label = str(ServiceRequest._meta.get_field("state").verbose_name)
     event_record(
         current,

@@ -178,3 +178,21 @@ def test_work_done_appears_on_the_central_dashboard_until_answered(client, sr, c
     request_answer(sr=sr, actor=central, channel="phone", text="Réparé, merci.", answered_on=sr.done_on)
     sections = {s["key"]: s for s in client.get("/").context["sections"]}
     assert sections["to_answer"]["rows"] == []
+
+
+def test_sheet_action_forms_carry_their_csrf_token(sr, central):
+    """Through CSRF checks as a browser meets them: the included forms must carry the token."""
+    import re
+
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(central)
+    page = browser.get(sr.get_absolute_url()).content.decode()
+    start = page.index('action-form--commentaire"')
+    form = page[start : page.index("</form>", start)]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = browser.post(
+        f"/demandes/{sr.reference}/commentaire/", {"csrfmiddlewaretoken": token, "comment-note": "Vu."}
+    )
+    assert response.status_code == 302

@@ -26,3 +26,13 @@ def test_creation_event_names_who_the_request_went_to(central):
     changes = sr.events.get().changes
     assert changes["instructing_service"]["after"] == str(sr.instructing_service)
     assert changes["state"]["after"] == "Nouvelle"
+
+
+def test_a_change_named_like_a_reverse_relation_keeps_its_stored_label(central):
+    from eusp.casework.events import event_record
+
+    sr = ServiceRequestFactory(created_by=central)
+    event = event_record(
+        sr, kind=EventKind.ANSWER, actor=central, changes={"duplicates": {"label": "Doublons", "after": "2"}}
+    )
+    assert event.change_rows()[0]["label"] == "Doublons"

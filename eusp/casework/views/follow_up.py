@@ -23,6 +23,8 @@ from .. import services
 from ..models import ServiceRequest
 from ..permissions import Action, can, request_get_visible, visible_requests
 from ..selectors import request_detail_queryset, request_timeline
+from .answers import answers_panel_context
+from .attachments import attachments_panel_context
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ def render_sheet(request, sr: ServiceRequest, bound: dict | None = None, status:
         "can_view_internal": can(request.user, Action.VIEW_INTERNAL, sr),
         "reminders": services.reminders_per_service(sr) if can(request.user, Action.VIEW_INTERNAL, sr) else [],
         "duplicates": list(sr.duplicates.only("reference", "subject")),
+        **answers_panel_context(request.user, sr),
+        **attachments_panel_context(request.user, sr),
     }
     template = "casework/request_detail.html#sheet" if request.htmx else "casework/request_detail.html"
     response = render(request, template, context, status=status)
