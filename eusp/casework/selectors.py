@@ -27,10 +27,7 @@ LIST_RELATED = (
 def request_list(*, user: User, archived: bool = False) -> QuerySet[ServiceRequest]:
     """Requests the user may see — live ones, or the archives — newest first, with what a row shows."""
     return (
-        visible_requests(user)
-        .filter(is_archived=archived)
-        .select_related(*LIST_RELATED)
-        .order_by("-created_at", "-pk")
+        visible_requests(user).filter(is_archived=archived).select_related(*LIST_RELATED).order_by("-created_at", "-pk")
     )
 
 
