@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -161,6 +161,20 @@ class ServiceRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:request-detail", kwargs={"reference": self.reference})
+
+    def clean(self) -> None:
+        # Rules every write path shares (forms, services, the future API), not only the forms.
+        errors = {}
+        stripped = (self.subject or "").strip()
+        if self.subject and not stripped:  # an empty one is already refused as blank
+            errors["subject"] = _("Indiquez l'objet de la demande.")
+        self.subject = stripped
+        if self.instructing_service_id and not self.instructing_service.can_instruct:
+            errors["instructing_service"] = _("Ce service n'instruit pas les demandes.")
+        if self.executing_service_id and not self.executing_service.can_execute:
+            errors["executing_service"] = _("Ce service n'exécute pas les demandes.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def requester_name(self) -> str:

@@ -132,6 +132,8 @@ def request_record_execution(
         refuse(_("Décrivez l'avancement des travaux."), "note")
     if done_on is not None and done_on > timezone.localdate():
         refuse(_("La date de réalisation ne peut pas être dans le futur."), "done_on")
+    if done_on is not None and done_on < current.received_on:
+        refuse(_("La date de réalisation ne peut pas précéder la réception de la demande."), "done_on")
     changes = {}
     if is_done:
         done_on = done_on or timezone.localdate()

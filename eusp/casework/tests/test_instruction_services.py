@@ -213,10 +213,18 @@ def test_work_done_closes_the_request_as_done_today(sr, worker):
 
 
 def test_work_done_on_an_earlier_day(sr, worker):
-    day = today() - datetime.timedelta(days=2)
+    day = sr.received_on
     request_record_execution(sr=sr, actor=worker, note="Rebouché", is_done=True, done_on=day)
     assert reload(sr).done_on == day
     assert timeline(sr)[1].changes["done_on"]["after"] == day.isoformat()
+
+
+def test_work_done_before_the_request_was_received_is_refused(sr, worker):
+    with nothing_changes(sr), pytest.raises(ValidationError) as refused:
+        request_record_execution(
+            sr=sr, actor=worker, note="Rebouché", is_done=True, done_on=sr.received_on - datetime.timedelta(days=1)
+        )
+    assert "done_on" in refused.value.message_dict
 
 
 def test_work_done_in_the_future_is_refused(sr, worker):

@@ -40,3 +40,22 @@ def test_chosen_services_win_over_category_defaults(central):
 def test_an_agent_cannot_create_a_request(db):
     with pytest.raises(PermissionDenied):
         ServiceRequestFactory(created_by=AgentFactory())
+
+
+def test_a_service_that_only_executes_cannot_instruct(central):
+    from django.core.exceptions import ValidationError
+
+    from eusp.directory.models import Service
+
+    crew = ServiceFactory(name="Régie travaux", kind=Service.Kind.EXECUTING)
+    with pytest.raises(ValidationError) as error:
+        ServiceRequestFactory(created_by=central, instructing_service=crew)
+    assert error.value.message_dict["instructing_service"] == ["Ce service n'instruit pas les demandes."]
+
+
+def test_a_blank_subject_is_refused_by_the_model_too(central):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        ServiceRequestFactory(created_by=central, subject="   ")
+    assert "subject" in error.value.message_dict
