@@ -79,7 +79,7 @@ def request_instruct(
     if multi_year_budget and not budget_year:
         refuse(_("Indiquez l'année budgétaire visée pour un budget pluriannuel."), "budget_year")
     if budget_year is not None and not (today.year <= budget_year <= today.year + 10):
-        refuse(_("L'année budgétaire doit être comprise entre cette année et dans dix ans."), "budget_year")
+        refuse(_("L'année budgétaire doit être comprise entre cette année et dix ans plus tard."), "budget_year")
     if estimated_cost is not None and estimated_cost < 0:
         refuse(_("Le coût estimé ne peut pas être négatif."), "estimated_cost")
     if due_on is None and expected_delay_days:
