@@ -36,7 +36,13 @@ def request_detail_queryset() -> QuerySet[ServiceRequest]:
 
 
 def request_timeline(*, user: User, sr: ServiceRequest) -> QuerySet[RequestEvent]:
-    events = sr.events.select_related("actor").order_by("created_at", "pk")
+    from .services.attachments import attachments_prefetch  # services import selectors too
+
+    events = (
+        sr.events.select_related("actor")
+        .prefetch_related(attachments_prefetch(user, sr))
+        .order_by("created_at", "pk")
+    )
     if not can(user, Action.VIEW_INTERNAL, sr):
         events = events.filter(is_internal=False)
     return events

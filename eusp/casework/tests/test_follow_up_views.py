@@ -196,3 +196,30 @@ def test_sheet_action_forms_carry_their_csrf_token(sr, central):
         f"/demandes/{sr.reference}/commentaire/", {"csrfmiddlewaretoken": token, "comment-note": "Vu."}
     )
     assert response.status_code == 302
+
+
+def test_a_reminder_reaches_the_service_by_mail(
+    client, sr, central, voirie, smtp_server, django_capture_on_commit_callbacks
+):
+    client.force_login(central)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/demandes/{sr.reference}/relance/",
+            {"reminder-service": voirie.pk, "reminder-message": "Merci de nous tenir informés."},
+        )
+    assert response.status_code == 302
+    (mail,) = smtp_server.messages
+    assert mail.rcpt_tos == [voirie.email]
+    assert sr.reference in mail.message["Subject"]
+    assert "Merci de nous tenir informés." in mail.body
+    assert f"/demandes/{sr.reference}/" in mail.body
+
+
+def test_a_reminder_is_recorded_even_when_smtp_is_down(
+    client, sr, central, voirie, smtp_unreachable, django_capture_on_commit_callbacks
+):
+    client.force_login(central)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/demandes/{sr.reference}/relance/", {"reminder-service": voirie.pk})
+    assert response.status_code == 302
+    assert sr.reminders.count() == 1
