@@ -154,6 +154,8 @@ class ServiceRequest(models.Model):
             models.Index(fields=["-created_at", "-id"], name="request_recent_idx"),
             models.Index(fields=["due_on"], name="request_due_idx"),
             models.Index(fields=["received_on"], name="request_received_idx"),
+            # The central dashboard's « réponse à faire »: latest work done first.
+            models.Index(fields=["-done_on", "-id"], name="request_done_idx"),
         ]
 
     def __str__(self) -> str:
