@@ -1,12 +1,15 @@
 """The request (demande) and its append-only timeline."""
 
+import re
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from eusp.directory.models import FINISHED_PHASES
@@ -268,8 +271,23 @@ class RequestEvent(models.Model):
                 label = ServiceRequest._meta.get_field(name).verbose_name
             except (FieldDoesNotExist, AttributeError):  # not a field, or a reverse relation
                 label = change.get("label", name)
-            rows.append({"label": label, "before": change.get("before", ""), "after": change.get("after", "")})
+            rows.append(
+                {"label": label, "before": _readable(change.get("before")), "after": _readable(change.get("after"))}
+            )
         return rows
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _readable(value) -> str:
+    """Dates are stored as ISO text (language-neutral); they read in the reader's format."""
+    if isinstance(value, str) and ISO_DATE.match(value):
+        try:
+            return date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
+    return "" if value is None else value
 
 
 class Answer(models.Model):

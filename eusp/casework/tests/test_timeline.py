@@ -36,3 +36,16 @@ def test_a_change_named_like_a_reverse_relation_keeps_its_stored_label(central):
         sr, kind=EventKind.ANSWER, actor=central, changes={"duplicates": {"label": "Doublons", "after": "2"}}
     )
     assert event.change_rows()[0]["label"] == "Doublons"
+
+
+def test_dates_in_changes_read_in_the_reader_format(central):
+    from django.utils import translation
+
+    from eusp.casework.events import event_record
+
+    sr = ServiceRequestFactory(created_by=central)
+    event = event_record(sr, kind=EventKind.INSTRUCTION, changes={"due_on": {"before": "", "after": "2026-12-18"}})
+    with translation.override("fr"):
+        assert event.change_rows()[0]["after"] == "18/12/2026"
+    with translation.override("en"):
+        assert event.change_rows()[0]["after"] == "12/18/2026"
