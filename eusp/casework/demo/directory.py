@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 
+from django.utils.translation import gettext as _
 from faker import Faker
 
 from eusp.accounts.models import Profile, User
 from eusp.directory.models import Category, District, Origin, Phase, Priority, Service, State
 from eusp.directory.seed import seed_reference_data
 
-from ..models import Feasibility, ServiceRequest
+from ..models import AnswerChannel, Feasibility, ServiceRequest
+from ..services.answers import DEFAULT_SUBJECT
 from . import city
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — demo-only accounts, documented as such
@@ -120,6 +122,14 @@ class Directory:
     def __init__(self, rng: random.Random):
         self.labels = {f.name: str(f.verbose_name) for f in ServiceRequest._meta.concrete_fields}
         self.feasibility_labels = {value: str(label) for value, label in Feasibility.choices}
+        # What ``request_answer`` and ``request_remind`` write on their events, and the answer's subject.
+        self.channel_changes = {
+            value: {"label": _("Canal"), "before": "", "after": str(label)} for value, label in AnswerChannel.choices
+        }
+        self.answered_on_change = {"label": _("Date de la réponse"), "before": "", "after": ""}
+        self.recipient_change = {"label": _("Destinataire"), "before": "", "after": ""}
+        self.answer_subject = str(DEFAULT_SUBJECT)
+        self.reminder_label = _("service relancé")
         self._read_origins_and_priorities()
         self._read_services()
         self._read_categories()

@@ -3,8 +3,9 @@
 Speed matters (a million requests on PostgreSQL in minutes), so the per-row work
 is plain Python on tuples: names, phones and addresses come from pools drawn once
 from Faker (``directory``), dates from one sorted draw, each request's row and
-events from ``timeline``, and rows go to the database by ``bulk_create`` or, on
-PostgreSQL, by ``COPY`` (``writers``).
+events (with the answers and reminders some of them record) from ``timeline``,
+and rows go to the database by ``bulk_create`` or, on PostgreSQL, by ``COPY``
+(``writers``).
 
 Requests are written in chronological batches; each batch allocates its
 reference numbers per year through ``reference_allocate`` inside its own
@@ -100,28 +101,35 @@ class RequestGenerator:
         for first in range(0, count, batch_size):
             chunk = offsets[first : first + batch_size]
             with transaction.atomic():
-                rows, events = self._batch(first, [start + timedelta(seconds=o) for o in chunk])
-                write(rows, events)
+                rows, events, answers, reminders = self._batch(first, [start + timedelta(seconds=o) for o in chunk])
+                write(rows, events, answers, reminders)
             done += len(rows)
             events_total += sum(len(e) for e in events)
             if progress:
                 progress(done, events_total)
         return done, events_total
 
-    def _batch(self, first_index: int, created: list[datetime]) -> tuple[list[tuple], list[list[tuple]]]:
-        """Rows of one batch, numbered per year in creation order (call inside its transaction)."""
+    def _batch(
+        self, first_index: int, created: list[datetime]
+    ) -> tuple[list[tuple], list[list[tuple]], list[list[tuple]], list[list[tuple]]]:
+        """Rows of one batch, numbered per year in creation order (call inside its transaction).
+
+        Returns the request rows and, per request, its events, answers and reminders.
+        """
         per_year = Counter(dt.year for dt in created)
         next_number = {year: reference_allocate(year, n) for year, n in sorted(per_year.items())}
-        rows, events = [], []
+        rows, events, answers, reminders = [], [], [], []
         for i, created_at in enumerate(created):
             year = created_at.year
             number = next_number[year]
             next_number[year] = number + 1
             forced_state = self.forced_states.get(first_index + i)
-            row, timeline = self.drawer.draw(created_at, year, number, forced_state)
+            row, timeline, answered, reminded = self.drawer.draw(created_at, year, number, forced_state)
             rows.append(row)
             events.append(timeline)
-        return rows, events
+            answers.append(answered)
+            reminders.append(reminded)
+        return rows, events, answers, reminders
 
 
 def rate_report(done: int, events: int, elapsed: float) -> str:

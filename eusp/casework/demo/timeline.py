@@ -2,7 +2,9 @@
 
 ``RequestDrawer.draw`` goes through the request's life in order: how it came in
 (``intake``), where it stands today (``outcome``), the plan of steps that got it
-there, their dates, then one event per step (``Timeline``). The random stream is
+there, their dates, then one event per step (``Timeline``). A step that the
+application records in a table of its own besides the timeline (an answer to the
+requester, a reminder to a service) also leaves that row. The random stream is
 shared by every request of a run, so adding, removing or reordering a draw
 changes all the data generated after it, the seeded demo city included.
 """
@@ -12,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from eusp.directory.models import Phase, State
 
-from ..models import EventKind
+from ..models import AnswerChannel, EventKind
 from ..references import format_reference
 from .directory import Directory, Pools
 from .intake import Assignment, Submission, draw_assignment, draw_submission
@@ -27,9 +29,14 @@ REQUEST_FIELDS = (
     "district_id", "latitude", "longitude", "referent_official_id", "instructing_service_id",
     "executing_service_id", "state_id", "priority_id", "feasibility", "expected_delay_days", "due_on",
     "estimated_cost", "multi_year_budget", "budget_year", "created_by_id", "created_at", "updated_at",
-    "closed_at", "is_archived", "archived_at", "version",
+    "closed_at", "is_archived", "archived_at", "version", "done_on", "closing_reason",
 )  # fmt: skip
 EVENT_FIELDS = ("service_request_id", "kind", "actor_id", "created_at", "note", "changes", "is_internal")
+ANSWER_FIELDS = (
+    "service_request_id", "channel", "answered_on", "recipient_email", "subject", "text", "author_id", "created_at",
+    "delivery_status",
+)  # fmt: skip
+REMINDER_FIELDS = ("service_request_id", "service_id", "message", "sent_by_id", "sent_at", "is_automatic")
 
 DAY = 86400
 # Office hours as UTC seconds of the day: Paris 7 h 30–17 h in winter, 8 h 30–18 h in summer.
@@ -72,6 +79,8 @@ ANSWERS_CLOSED = (
     "Le service reste à votre disposition pour tout complément."
 )
 ANSWER_ACK = "Madame, Monsieur, votre demande a bien été enregistrée et transmise au service compétent."
+ANSWER = EventKind.ANSWER.value
+EMAIL, LETTER, PHONE = AnswerChannel.EMAIL.value, AnswerChannel.LETTER.value, AnswerChannel.PHONE.value
 YES_NO = {False: "Non", True: "Oui"}
 
 
@@ -90,8 +99,12 @@ class RequestDrawer:
 
     def draw(
         self, created_at: datetime, year: int, number: int, forced_state: State | None = None
-    ) -> tuple[tuple, list[tuple]]:
-        """The row (in ``REQUEST_FIELDS`` order) and events (``EVENT_FIELDS`` less the request id)."""
+    ) -> tuple[tuple, list[tuple], list[tuple], list[tuple]]:
+        """The row (in ``REQUEST_FIELDS`` order), then its events, answers and reminders.
+
+        Events, answers and reminders are laid out as ``EVENT_FIELDS``, ``ANSWER_FIELDS`` and
+        ``REMINDER_FIELDS`` less the request id, which the writer supplies.
+        """
         created_utc = created_at.astimezone(UTC)
         age_s = (self.now - created_utc).total_seconds()
         submission = draw_submission(self.rng, self.directory, self.pools, created_at)
@@ -103,14 +116,15 @@ class RequestDrawer:
         self._give_open_request_a_referent(assignment, outcome)
         plan = self._plan(assignment, outcome)
         times = self._schedule(plan, created_utc, age_s)
-        timeline = Timeline(self, submission, assignment, outcome, created_at, year)
+        reference = format_reference(year, number)
+        timeline = Timeline(self, submission, assignment, outcome, created_at, year, reference)
         for (step, _), at in zip(plan[1:], times[1:], strict=True):
             getattr(timeline, step)(at)
         timeline.remind_if_overdue(times[-1])
         # Drawn last, after the timeline, where it has always been: moving it would change every seeded data set.
         priority_id = self.rng.choices(self.directory.priority_ids, cum_weights=self.directory.priority_cum)[0]
-        row = request_row(submission, assignment, outcome, timeline, created_at, year, number, priority_id)
-        return row, timeline.events
+        row = request_row(submission, assignment, outcome, timeline, created_at, reference, year, number, priority_id)
+        return row, timeline.events, timeline.answers, timeline.reminders
 
     def _give_open_request_a_referent(self, assignment: Assignment, outcome: Outcome) -> None:
         """Compact mode: an open request gets an élu référent, so its assignment step has something to record."""
@@ -182,11 +196,16 @@ class RequestDrawer:
 
 
 class Timeline:
-    """One request's events, one method per step of its life, and the fields the steps leave on it."""
+    """One request's events, one method per step of its life, and the fields and rows the steps leave.
+
+    ``answers`` and ``reminders`` hold one row per ANSWER and REMINDER event, as the
+    application's services (``request_answer``, ``request_remind``) record them.
+    """
 
     __slots__ = (
-        "archived_at", "assignment", "central", "closed_at", "current_state", "detailed", "directory", "due_on",
-        "events", "expected_delay", "now", "outcome", "rng", "submission", "tz", "year",
+        "answers", "archived_at", "assignment", "central", "closed_at", "closing_reason", "current_state", "detailed", "directory",
+        "due_on", "events", "expected_delay", "now", "outcome", "reference", "reminders", "rng", "submission", "tz",
+        "year",
     )  # fmt: skip
 
     def __init__(
@@ -197,6 +216,7 @@ class Timeline:
         outcome: Outcome,
         created_at: datetime,
         year: int,
+        reference: str,
     ):
         self.rng = drawer.rng
         self.directory = drawer.directory
@@ -207,9 +227,13 @@ class Timeline:
         self.assignment = assignment
         self.outcome = outcome
         self.year = year
+        self.reference = reference
+        self.answers: list[tuple] = []
+        self.reminders: list[tuple] = []
         self.current_state = self.directory.initial_state
         self.expected_delay = submission.category.delay
         self.due_on = self.closed_at = self.archived_at = None
+        self.closing_reason = ""
         self.events = [self._creation(created_at)]
         self.central = self.rng.choice(self.directory.central_ids)  # the central agent who follows it
 
@@ -324,6 +348,7 @@ class Timeline:
         note = "" if self.outcome.phase == Phase.DONE else self.rng.choice(CLOSE_REASONS)
         self._record(EventKind.STATE_CHANGED, self.central, at, note, self._move_to(self.outcome.state))
         self.closed_at = at
+        self.closing_reason = note
 
     def answer(self, at: datetime) -> None:
         """The written answer to the requester once the request is finished."""
@@ -334,11 +359,23 @@ class Timeline:
         self._reply(at, ANSWER_ACK)
 
     def _reply(self, at: datetime, text: str) -> None:
-        if self.submission.email and self.rng.random() < 0.7:
-            channel = "e-mail"
+        """The answer's row and its event, as ``request_answer`` records them (the e-mail went out)."""
+        email = self.submission.email
+        if email and self.rng.random() < 0.7:
+            channel = EMAIL
         else:
-            channel = self.rng.choice(("courrier", "téléphone"))
-        self._record(EventKind.ANSWER, self.central, at, f"Réponse par {channel} : {text}")
+            channel = self.rng.choice((LETTER, PHONE))
+            email = ""
+        d = self.directory
+        answered_on = at.astimezone(self.tz).date()
+        day = f"{answered_on.day:02}/{answered_on.month:02}/{answered_on.year}"
+        # The channel's entry is shared by every answer on that channel: nothing changes events once drawn.
+        changes = {"channel": d.channel_changes[channel], "answered_on": {**d.answered_on_change, "after": day}}
+        if email:
+            changes["recipient_email"] = {**d.recipient_change, "after": email}
+        subject = d.answer_subject.replace("{reference}", self.reference) if channel != PHONE else ""
+        self.answers.append((channel, answered_on, email, subject, text, self.central, at, "sent" if email else ""))
+        self.events.append((ANSWER, self.central, at, text, changes, False))
 
     def archived(self, at: datetime) -> None:
         changes = {"is_archived": self.directory.change("is_archived", YES_NO[False], YES_NO[True])}
@@ -351,10 +388,15 @@ class Timeline:
         if not self.detailed or o.finished or self.due_on is None or self.rng.random() >= 0.6:
             return
         remind_at = datetime.combine(self.due_on, time(9), tzinfo=self.tz).astimezone(UTC) + timedelta(days=3)
-        if last_step_at < remind_at < self.now:
-            service = self.directory.service_names.get(a.executing or a.instructing, "")
+        service_id = a.executing or a.instructing
+        if service_id is not None and last_step_at < remind_at < self.now:
+            d, actor = self.directory, self.central
+            service = d.service_names[service_id]
             note = f"Relance envoyée au service {service} : échéance dépassée."
-            self._record(EventKind.REMINDER, self.central, remind_at, note)
+            # The row and event ``request_remind`` records; an actor None would be the automatic schedule.
+            self.reminders.append((service_id, note, actor, remind_at, actor is None))
+            changes = {"service": {"label": d.reminder_label, "before": "", "after": service}}
+            self._record(EventKind.REMINDER, actor, remind_at, note, changes)
 
 
 def request_row(
@@ -363,6 +405,7 @@ def request_row(
     o: Outcome,
     timeline: Timeline,
     created_at: datetime,
+    reference: str,
     year: int,
     number: int,
     priority_id: int,
@@ -373,7 +416,7 @@ def request_row(
     if o.finished and closed_at is None:  # e.g. forced state without its closing step
         closed_at = last_event_at
     return (
-        format_reference(year, number), year, number,
+        reference, year, number,
         s.civility, s.last_name, s.first_name, s.address, s.postcode, s.town, s.phone, s.email,
         s.origin_id, s.received_on, s.category.id, s.subject, s.description, s.location,
         s.place_street.district_id, s.latitude, s.longitude, a.referent, a.instructing,
@@ -381,4 +424,7 @@ def request_row(
         o.feasibility if o.instructed else "", timeline.expected_delay, timeline.due_on,
         o.cost, o.multi_year, year + 1 if o.multi_year else None, a.created_by, created_at, last_event_at,
         closed_at, o.archived, timeline.archived_at, len(timeline.events),
+        # What the application's services set when work is done or a request is closed.
+        closed_at.astimezone(timeline.tz).date() if o.phase == Phase.DONE else None,
+        timeline.closing_reason if o.phase == Phase.CLOSED else "",
     )  # fmt: skip

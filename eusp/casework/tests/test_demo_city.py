@@ -6,10 +6,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from eusp.accounts.models import Profile, User
-from eusp.casework.models import EventKind, ReferenceCounter, RequestEvent, ServiceRequest
+from eusp.casework.models import Answer, EventKind, ReferenceCounter, RequestEvent, ServiceRequest
 from eusp.casework.references import format_reference
+from eusp.casework.selectors import dashboard_sections
 from eusp.casework.services import request_create
-from eusp.directory.models import FINISHED_PHASES, Category, Origin, State
+from eusp.directory.models import FINISHED_PHASES, Category, Origin, Phase, State
+
+from .test_generate_requests import assert_each_answer_event_has_its_answer, assert_each_reminder_event_has_its_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +99,24 @@ def test_instructed_requests_carry_feasibility_and_due_date(demo_output):
     assert not instructed.filter(expected_delay_days__isnull=True).exists()
 
 
+def test_answers_and_reminders_have_their_rows(demo_output):
+    """The sheet's « Réponses à l'usager » and reminders panels show what the timeline says was done."""
+    assert assert_each_answer_event_has_its_answer() > 100
+    assert assert_each_reminder_event_has_its_reminder() > 5
+    # Acknowledgements answer requests still being handled, too.
+    assert Answer.objects.exclude(service_request__state__phase__in=FINISHED_PHASES).exists()
+
+
+def test_the_central_dashboard_asks_to_answer_only_done_requests_without_an_answer(demo_output):
+    central = User.objects.get(username="central")
+    section = next(s for s in dashboard_sections(user=central, limit=1000) if s["key"] == "to_answer")
+    done = ServiceRequest.objects.filter(is_archived=False, state__phase=Phase.DONE)
+    unanswered = set(done.filter(answers__isnull=True).values_list("pk", flat=True))
+    assert 0 < len(unanswered) < done.count() / 2  # most done requests were answered
+    assert section["count"] == len(unanswered)
+    assert {sr.pk for sr in section["rows"]} == unanswered
+
+
 def test_if_empty_does_nothing_on_a_second_run(demo_output):
     counts = (ServiceRequest.objects.count(), RequestEvent.objects.count(), User.objects.count())
     out = StringIO()
@@ -141,3 +162,14 @@ def test_demo_logins_prints_no_password_without_demo_accounts():
     out = StringIO()
     call_command("demo_logins", stdout=out)
     assert "mot de passe" not in out.getvalue()
+
+
+def test_finished_requests_carry_what_the_services_would_have_set(demo_output):
+    from eusp.directory.models import Phase
+
+    done = ServiceRequest.objects.filter(state__phase=Phase.DONE)
+    closed = ServiceRequest.objects.filter(state__phase=Phase.CLOSED)
+    assert done.exists() and closed.exists()
+    assert not done.filter(done_on__isnull=True).exists()
+    assert not closed.filter(closing_reason="").exists()
+    assert not ServiceRequest.objects.exclude(state__phase=Phase.DONE).filter(done_on__isnull=False).exists()

@@ -8,7 +8,7 @@ from django.db import connection
 from eusp.accounts.models import Profile, User
 from eusp.casework.demo.directory import city_reference_ensure
 from eusp.casework.demo.generator import RequestGenerator, rate_report
-from eusp.casework.models import RequestEvent, ServiceRequest
+from eusp.casework.models import Answer, Reminder, RequestEvent, ServiceRequest
 from eusp.directory.models import Category
 
 
@@ -51,6 +51,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             # Fresh statistics, so the queries timed right after a load get the plans they will have in production.
             with connection.cursor() as cursor:
-                tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (ServiceRequest, RequestEvent))
+                models = (ServiceRequest, RequestEvent, Answer, Reminder)
+                tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
                 cursor.execute(f"ANALYZE {tables}")
         self.stdout.write(self.style.SUCCESS(f"Terminé : {rate_report(done, events, time.monotonic() - started)}"))
