@@ -203,9 +203,9 @@ class Timeline:
     """
 
     __slots__ = (
-        "answers", "archived_at", "assignment", "central", "closed_at", "closing_reason", "current_state", "detailed", "directory",
-        "due_on", "events", "expected_delay", "now", "outcome", "reference", "reminders", "rng", "submission", "tz",
-        "year",
+        "answers", "archived_at", "assignment", "central", "closed_at", "closing_reason", "current_state",
+        "detailed", "directory", "due_on", "events", "expected_delay", "now", "outcome", "reference", "reminders",
+        "rng", "submission", "tz", "year",
     )  # fmt: skip
 
     def __init__(
