@@ -39,9 +39,7 @@ def request_timeline(*, user: User, sr: ServiceRequest) -> QuerySet[RequestEvent
     from .services.attachments import attachments_prefetch  # services import selectors too
 
     events = (
-        sr.events.select_related("actor")
-        .prefetch_related(attachments_prefetch(user, sr))
-        .order_by("created_at", "pk")
+        sr.events.select_related("actor").prefetch_related(attachments_prefetch(user, sr)).order_by("created_at", "pk")
     )
     if not can(user, Action.VIEW_INTERNAL, sr):
         events = events.filter(is_internal=False)
