@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from eusp.accounts.models import Profile, User
 from eusp.directory.models import Category, District, Origin, Service
 
+from .field_groups import ASSIGNMENT_FIELDS, OBJECT_FIELDS, REQUESTER_FIELDS
 from .models import ServiceRequest
 
 
@@ -15,18 +16,6 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-REQUESTER_FIELDS = [
-    "requester_civility",
-    "requester_last_name",
-    "requester_first_name",
-    "requester_address",
-    "requester_postcode",
-    "requester_city",
-    "requester_phone",
-    "requester_email",
-]
-OBJECT_FIELDS = ["origin", "received_on", "category", "subject", "description", "location_address", "district"]
-FOLLOW_UP_FIELDS = ["referent_official", "instructing_service", "executing_service"]
 
 
 class RequestCreateForm(forms.ModelForm):
@@ -35,12 +24,12 @@ class RequestCreateForm(forms.ModelForm):
     sections = (
         (_("Identité du demandeur"), REQUESTER_FIELDS),
         (_("Objet de la demande"), OBJECT_FIELDS),
-        (_("Suivi de la demande"), FOLLOW_UP_FIELDS),
+        (_("Suivi de la demande"), ASSIGNMENT_FIELDS),
     )
 
     class Meta:
         model = ServiceRequest
-        fields = REQUESTER_FIELDS + OBJECT_FIELDS + FOLLOW_UP_FIELDS
+        fields = [*REQUESTER_FIELDS, *OBJECT_FIELDS, *ASSIGNMENT_FIELDS]
         widgets = {
             "received_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),

@@ -9,33 +9,11 @@ from django.db import transaction
 from eusp.accounts.models import User
 
 from ..events import event_record, field_changes
+from ..field_groups import ASSIGNMENT_FIELDS, EDITABLE_FIELDS
 from ..models import EventKind, ServiceRequest
 from ..permissions import Action
 from .common import authorize, request_bump, request_lock
 from .workflow import state_apply
-
-ASSIGNMENT_FIELDS = ("referent_official", "instructing_service", "executing_service")
-EDITABLE_FIELDS = (
-    "requester_civility",
-    "requester_last_name",
-    "requester_first_name",
-    "requester_address",
-    "requester_postcode",
-    "requester_city",
-    "requester_phone",
-    "requester_email",
-    "origin",
-    "received_on",
-    "category",
-    "subject",
-    "description",
-    "location_address",
-    "district",
-    "latitude",
-    "longitude",
-    "priority",
-    *ASSIGNMENT_FIELDS,
-)
 
 
 def _snapshot(sr: ServiceRequest, names) -> dict:

@@ -4,10 +4,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ..action_forms import RequestEditForm
+from ..field_groups import EDITABLE_FIELDS
 from ..permissions import Action, can, request_get_visible
 from ..selectors import request_detail_queryset
 from ..services import StaleEditError, request_update
-from ..services.editing import EDITABLE_FIELDS
 
 
 def _key(value):
