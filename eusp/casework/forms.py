@@ -16,8 +16,6 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-
-
 class RequestCreateForm(forms.ModelForm):
     """The three sections of the brochure's « nouvelle demande » page."""
 
