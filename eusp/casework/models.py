@@ -158,7 +158,10 @@ class ServiceRequest(models.Model):
             models.Index(fields=["due_on"], name="request_due_idx"),
             models.Index(fields=["received_on"], name="request_received_idx"),
             # The central dashboard's « réponse à faire »: latest work done first.
-            models.Index(fields=["-done_on", "-id"], name="request_done_idx"),
+            # Partial: without it, a descending scan walks every NULL (not done) row first.
+            models.Index(
+                fields=["-done_on", "-id"], name="request_done_idx", condition=models.Q(done_on__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -93,7 +93,9 @@ def dashboard_sections(*, user: User, limit: int = 10) -> list[dict]:
     if user.profile == Profile.CENTRAL:
         # Work done by the services, the citizen not yet answered.
         to_answer = live.filter(
-            ~Exists(Answer.objects.filter(service_request=OuterRef("pk"))), state__phase=Phase.DONE
+            ~Exists(Answer.objects.filter(service_request=OuterRef("pk"))),
+            state__phase=Phase.DONE,
+            done_on__isnull=False,  # always true when done; lets the partial index serve
         ).order_by("-done_on", "-pk")
         sections.append(_section("to_answer", _("Demandes réalisées, réponse à faire"), to_answer, to_answer, limit))
     sections.append(_section("latest", _("Dernières demandes"), None, live, limit))
