@@ -54,7 +54,7 @@ def test_assign_instruct_execute_answer_archive_reactivate(page, log_in, assert_
     log_in(page, "karim")
     page.goto(sheet)
     assert_accessible(page, "fiche de suivi (agent)")
-    instruction = page.locator("form.action-form--instruction")
+    instruction = page.locator(".action-form--instruction")
     instruction.get_by_label("Faisable", exact=True).check()
     instruction.get_by_label("Délai prévu (jours ouvrés)").fill("5")
     instruction.get_by_label("Observations").fill("Rebouchage à l'enrobé à froid.")
@@ -62,7 +62,7 @@ def test_assign_instruct_execute_answer_archive_reactivate(page, log_in, assert_
     expect(page.get_by_text("L'instruction a été enregistrée.")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Rebouchage à l'enrobé à froid.")
     assert page.url.endswith(sheet)  # updated in place, no navigation
-    execution = page.locator("form.action-form--execution")
+    execution = page.locator(".action-form--execution")
     execution.get_by_label("Avancement des travaux").fill("Trou rebouché ce matin.")
     execution.get_by_label("Travaux réalisés").check()
     execution.get_by_role("button", name="Enregistrer").click()

@@ -223,3 +223,12 @@ def test_a_reminder_is_recorded_even_when_smtp_is_down(
         response = client.post(f"/demandes/{sr.reference}/relance/", {"reminder-service": voirie.pk})
     assert response.status_code == 302
     assert sr.reminders.count() == 1
+
+
+def test_occasional_actions_start_folded_and_open_when_refused(client, sr, central):
+    client.force_login(central)
+    page = client.get(sr.get_absolute_url()).content.decode()
+    assert '<details class="action-form action-form--relance">' in page
+    assert '<details class="action-form action-form--commentaire" open>' in page
+    refused = client.post(f"/demandes/{sr.reference}/relance/", {"reminder-service": ""}).content.decode()
+    assert '<details class="action-form action-form--relance" open>' in refused

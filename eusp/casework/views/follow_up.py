@@ -118,6 +118,10 @@ ACTIONS: dict[str, SheetAction] = {
 }
 
 
+# Occasional actions start folded so the everyday ones stand out; a refused one opens.
+FOLDED = {"etat", "relance", "doublon"}
+
+
 def sheet_forms(user, sr: ServiceRequest, bound: dict | None = None) -> dict[str, f.ActionForm]:
     """The action forms this user may use on this request now, keyed by action slug."""
     forms = {
@@ -133,7 +137,10 @@ def render_sheet(request, sr: ServiceRequest, bound: dict | None = None, status:
     context = {
         "sr": sr,
         "events": request_timeline(user=request.user, sr=sr),
-        "forms": sheet_forms(request.user, sr, bound),
+        "forms": [
+            {"slug": slug, "form": form, "open": slug not in FOLDED or form.is_bound}
+            for slug, form in sheet_forms(request.user, sr, bound).items()
+        ],
         "can_edit": can(request.user, Action.EDIT, sr) and not sr.is_archived,
         "can_view_internal": can(request.user, Action.VIEW_INTERNAL, sr),
         "reminders": services.reminders_per_service(sr) if can(request.user, Action.VIEW_INTERNAL, sr) else [],
