@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "eusp.accounts",
     "eusp.directory",
     "eusp.casework",
+    "eusp.notifications",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Outbox delivery: a failed attempt is retried after the next delay of this list (the
+# last one repeats), and the mail is marked failed after EUSP_MAIL_MAX_ATTEMPTS. A row
+# left "sending" longer than the claim timeout belongs to a crashed worker and is due again.
+EUSP_MAIL_BACKOFF_SECONDS = [int(delay) for delay in env_list("EUSP_MAIL_BACKOFF_SECONDS", "60,300,1800,7200,21600")]
+EUSP_MAIL_MAX_ATTEMPTS = int(os.environ.get("EUSP_MAIL_MAX_ATTEMPTS", "8"))
+EUSP_MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("EUSP_MAIL_CLAIM_TIMEOUT_SECONDS", "600"))
 
 # Product settings (later editable in /administration/).
 EUSP_CITY_NAME = os.environ.get("EUSP_CITY_NAME", "Ville de Valmont-sur-Loire")

@@ -1,0 +1,43 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import OutboxMessage
+from .outbox import outbox_resend
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: mail is written by the services and delivered by the worker; the only
+    action is to resend."""
+
+    list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("to", "recipient__username", "recipient__last_name", "subject")
+    list_select_related = ("recipient",)
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["resend"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Renvoyer"), permissions=["view"])
+    def resend(self, request, queryset):
+        resent = 0
+        for message in queryset.filter(status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]):
+            outbox_resend(message)
+            resent += 1
+        self.message_user(
+            request,
+            ngettext("%d courriel remis en file d'envoi.", "%d courriels remis en file d'envoi.", resent) % resent,
+            messages.SUCCESS,
+        )

@@ -1,0 +1,169 @@
+"""Delivering the outbox: claim due rows, send each through SMTP, record the outcome.
+
+Several workers may drain one outbox: a row is claimed (status "sending", claimed_by) in
+a short transaction with ``SELECT … FOR UPDATE SKIP LOCKED``, so no two workers take the
+same row on PostgreSQL; on SQLite the IMMEDIATE transactions serialise the claims.
+Delivery is at least once: a worker that dies between the SMTP "250" and the status
+update leaves a "sending" row that is taken again after EUSP_MAIL_CLAIM_TIMEOUT_SECONDS;
+its stable Message-ID lets the receiving side recognise the repeat.
+"""
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Status = OutboxMessage.Status
+ERROR_MAX_CHARS = 2000
+
+
+def worker_id_default() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def outbox_claim(*, batch: int = 50, worker_id: str) -> list[int]:
+    """Take up to ``batch`` due rows for ``worker_id`` and return their ids (oldest due first)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.EUSP_MAIL_CLAIM_TIMEOUT_SECONDS)
+    due = Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_at__lt=stale)
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if ids:
+            OutboxMessage.objects.filter(pk__in=ids).update(status=Status.SENDING, claimed_by=worker_id, claimed_at=now)
+    return ids
+
+
+def outbox_deliver(message_id: int, *, worker_id: str | None = None, connection=None) -> bool:
+    """Send one message; True if the SMTP server accepted it. Never raises.
+
+    With ``worker_id``, the row must already be claimed by that worker (outbox_claim);
+    without, it is claimed here if it is pending. Failure counts an attempt and sets the
+    next one after the backoff, or marks the row failed after the last attempt.
+    """
+    try:
+        if worker_id is None:
+            worker_id = worker_id_default()
+            claimed = OutboxMessage.objects.filter(pk=message_id, status=Status.PENDING).update(
+                status=Status.SENDING, claimed_by=worker_id, claimed_at=timezone.now()
+            )
+            if not claimed:
+                return False
+        message = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_by=worker_id).first()
+        if message is None:
+            return False
+    except Exception:
+        logger.exception("Outbox: could not load message %s", message_id)
+        return False
+    try:
+        if _email(message, connection).send(fail_silently=False) != 1:
+            raise RuntimeError("the mail backend accepted nothing")
+    except Exception as exc:
+        if connection is not None:
+            # After an SMTP error the session state is uncertain: start the next one afresh.
+            _close_quietly(connection)
+        _failure_record(message, worker_id, exc)
+        return False
+    try:
+        OutboxMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_by=worker_id).update(
+            status=Status.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, last_error=""
+        )
+    except Exception:
+        # Sent but not recorded: the stale claim makes it due again (at least once).
+        logger.exception("Outbox: message %s sent but its status could not be saved", message.pk)
+    return True
+
+
+def outbox_flush(*, max_messages: int | None = None, batch: int = 50, worker_id: str | None = None) -> int:
+    """Claim and deliver until nothing is due (or ``max_messages`` were tried); return how
+    many were sent. Each batch goes through one SMTP connection."""
+    worker_id = worker_id or worker_id_default()
+    sent = tried = 0
+    while max_messages is None or tried < max_messages:
+        size = batch if max_messages is None else min(batch, max_messages - tried)
+        ids = outbox_claim(batch=size, worker_id=worker_id)
+        if not ids:
+            break
+        tried += len(ids)
+        sent += _batch_deliver(ids, worker_id)
+    return sent
+
+
+def _batch_deliver(ids: Sequence[int], worker_id: str) -> int:
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:
+        # Server down: one refused connection answers for the whole batch.
+        for message in OutboxMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_by=worker_id):
+            _failure_record(message, worker_id, exc)
+        return 0
+    try:
+        return sum(outbox_deliver(pk, worker_id=worker_id, connection=connection) for pk in ids)
+    finally:
+        _close_quietly(connection)
+
+
+def _email(message: OutboxMessage, connection) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Message-ID": message_id_header(message), "X-EUSP-Outbox-Id": str(message.pk)},
+        connection=connection,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def message_id_header(message: OutboxMessage) -> str:
+    """The same on every attempt, so a repeat after a crash is recognisable."""
+    domain = urlsplit(settings.EUSP_SITE_URL).hostname or "localhost"
+    return f"<outbox-{message.pk}.{int(message.created_at.timestamp())}@{domain}>"
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Delay before the next attempt, after ``attempts`` failed ones (the last delay repeats)."""
+    delays = settings.EUSP_MAIL_BACKOFF_SECONDS or [300]
+    return delays[min(attempts, len(delays)) - 1]
+
+
+def _failure_record(message: OutboxMessage, worker_id: str, exc: Exception) -> None:
+    attempts = message.attempts + 1
+    error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
+    gave_up = attempts >= settings.EUSP_MAIL_MAX_ATTEMPTS
+    logger.warning("Outbox: message %s to %s, attempt %s failed: %s", message.pk, message.to, attempts, error)
+    try:
+        OutboxMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_by=worker_id).update(
+            status=Status.FAILED if gave_up else Status.PENDING,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)),
+        )
+    except Exception:
+        logger.exception("Outbox: could not record the failure of message %s", message.pk)
+
+
+def _close_quietly(connection) -> None:
+    with contextlib.suppress(Exception):  # closing a broken SMTP session may itself fail
+        connection.close()

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one recipient, written in the transaction of the event that causes it.
+
+    One row per recipient: a refused address fails, is retried and is resent alone,
+    and the others are not sent twice."""
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("Alerte")
+        REMINDER = "reminder", _("Relance")
+        ANSWER = "answer", _("Réponse")
+        DIGEST = "digest", _("Récapitulatif")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        SENDING = "sending", _("En cours d'envoi")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    to = models.EmailField(_("destinataire"), max_length=254)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur destinataire"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    service_request = models.ForeignKey(
+        "casework.ServiceRequest",
+        verbose_name=_("demande"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    subject = models.CharField(_("objet"), max_length=255)
+    body_text = models.TextField(_("texte"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("état"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # Who holds a "sending" row and since when: a claim older than
+    # EUSP_MAIL_CLAIM_TIMEOUT_SECONDS is a crashed worker's, and the row is due again.
+    claimed_by = models.CharField(_("pris par"), max_length=128, blank=True)
+    claimed_at = models.DateTimeField(_("pris le"), null=True, blank=True)
+    # For scheduled mail: the same key to the same address is written once only.
+    dedupe_key = models.CharField(_("clé d'unicité"), max_length=200, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courriel")
+        verbose_name_plural = _("courriels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key", "to"],
+                condition=Q(dedupe_key__isnull=False),
+                name="outbox_dedupe_key_to_unique",
+            ),
+        ]
+        indexes = [
+            # The worker: due pending rows, and stale "sending" claims.
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due_idx"),
+            # The admin listing, newest first, with or without a status filter.
+            models.Index(fields=["status", "-created_at"], name="outbox_status_created_idx"),
+            models.Index(fields=["-created_at"], name="outbox_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to} : {self.subject}"

@@ -1,0 +1,86 @@
+"""Writing mail to the outbox: in the caller's transaction, delivered after it commits."""
+
+import logging
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from eusp.accounts.models import User
+from eusp.casework.models import ServiceRequest
+
+from .models import OutboxMessage
+from .tasks import outbox_deliver_task
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_enqueue(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    kind: OutboxMessage.Kind | str = OutboxMessage.Kind.OTHER,
+    service_request: ServiceRequest | None = None,
+    recipient: User | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Write one mail to one address, to be sent once the caller's transaction commits.
+
+    Called inside the transaction that records the event, so the mail exists if and only
+    if the event does. Returns None, writing nothing, for a deactivated user, an empty
+    address, or a ``dedupe_key`` already used for this address (scheduled mail run twice).
+    """
+    to = (to or "").strip()
+    if not to:
+        logger.info("Outbox: no address for %r, %r not written", recipient, subject)
+        return None
+    if recipient is not None and not recipient.is_active:
+        return None
+    with transaction.atomic():
+        if dedupe_key is not None and OutboxMessage.objects.filter(dedupe_key=dedupe_key, to=to).exists():
+            return None
+        try:
+            # A savepoint, so that losing a race on the dedupe key leaves the caller's
+            # transaction usable.
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(
+                    kind=kind,
+                    to=to,
+                    recipient=recipient,
+                    service_request=service_request,
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    dedupe_key=dedupe_key,
+                    next_attempt_at=timezone.now(),
+                )
+        except IntegrityError:
+            if dedupe_key is None:
+                raise
+            return None
+        transaction.on_commit(partial(_delivery_enqueue, message.pk))
+    return message
+
+
+def outbox_resend(message: OutboxMessage) -> OutboxMessage:
+    """Put a failed (or still pending) mail back in the queue, due now, with a fresh count
+    of attempts: the central service's « Renvoyer »."""
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(
+            pk=message.pk, status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
+        ).update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        if updated:
+            transaction.on_commit(partial(_delivery_enqueue, message.pk))
+    message.refresh_from_db()
+    return message
+
+
+def _delivery_enqueue(message_id: int) -> None:
+    """Ask the worker to deliver now. A queue problem must never fail the user's action:
+    the mail is safe in the outbox and the periodic flush (outbox_deliver) sends it."""
+    try:
+        outbox_deliver_task.enqueue(message_id=message_id)
+    except Exception:
+        logger.exception("Outbox: could not enqueue delivery of message %s; the periodic flush will", message_id)

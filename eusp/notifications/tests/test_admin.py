@@ -1,0 +1,24 @@
+import pytest
+from django.urls import reverse
+
+from eusp.notifications.models import OutboxMessage
+from eusp.notifications.outbox import outbox_enqueue
+
+
+@pytest.mark.django_db
+def test_the_central_service_lists_failed_mail_and_resends_it(client, central, no_delivery_task):
+    central.is_staff = central.is_superuser = True
+    central.save()
+    message = outbox_enqueue(to="inconnu@ville.test", subject="Relance", text="Bonjour", kind="reminder")
+    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", attempts=8, last_error="550 no such user")
+    client.force_login(central)
+    url = reverse("admin:notifications_outboxmessage_changelist")
+
+    response = client.get(url, {"status__exact": "failed", "q": "inconnu"})
+    assert response.status_code == 200
+    assert "inconnu@ville.test" in response.content.decode()
+
+    response = client.post(url, {"action": "resend", "_selected_action": [message.pk]}, follow=True)
+    assert "1 courriel remis en file d&#x27;envoi." in response.content.decode()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 0)
