@@ -10,10 +10,13 @@ export EUSP_SITE_URL=${EUSP_SITE_URL:-http://$HOST:$PORT}
 
 $PY manage.py db_worker --queue-name default &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# Retries and any mail whose task never ran: the outbox is drained every 15 s.
+$PY manage.py outbox_deliver --loop --interval 15 &
+mailer=$!
+trap 'kill $worker $mailer 2>/dev/null || true' EXIT INT TERM
 
 $PY manage.py demo_logins
-echo "Ctrl+C arrête le serveur web et le worker."
+echo "Ctrl+C arrête le serveur web, le worker et l'envoi des e-mails."
 .venv/bin/gunicorn config.wsgi:application \
   --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --threads 4 \
   --access-logfile - --log-level warning

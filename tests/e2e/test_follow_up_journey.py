@@ -48,6 +48,10 @@ def test_assign_instruct_execute_answer_archive_reactivate(page, log_in, assert_
     page.get_by_role("button", name="Enregistrer les modifications").click()
     expect(page.get_by_text("La demande a été modifiée.")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Affectation")
+    # Voirie's agent is invited by mail to log in and open the request.
+    (alert,) = [m for m in smtp_server.messages if m.rcpt_tos == ["karim@ville.test"]]
+    assert str(alert.message["Subject"]).strip() == f"Demande {sr.reference} confiée : Trou devant l'école"
+    assert f"/demandes/{sr.reference}/" in alert.body
     log_out(page)
 
     # The agent instructs (in place, through htmx) then records the work done.
@@ -83,8 +87,9 @@ def test_assign_instruct_execute_answer_archive_reactivate(page, log_in, assert_
     page.get_by_role("button", name="Enregistrer la réponse").click()
     page.wait_for_url(re.compile(re.escape(sheet) + "$"))
     expect(page.locator(".answers")).to_contain_text("E-mail")
-    assert [m.rcpt_tos for m in smtp_server.messages] == [["jeanne.durand@example.org"]]
-    assert "le trou devant l'école a été rebouché" in smtp_server.messages[0].body
+    to_requester = [m for m in smtp_server.messages if m.rcpt_tos == ["jeanne.durand@example.org"]]
+    assert len(to_requester) == 1
+    assert "le trou devant l'école a été rebouché" in to_requester[0].body
 
     page.get_by_role("button", name="Archiver la demande").click()
     expect(page.get_by_text("la fiche est en lecture seule")).to_be_visible()

@@ -13,6 +13,7 @@ from eusp.directory.models import Category, Priority, State
 
 from ..events import event_record
 from ..models import EventKind, ServiceRequest
+from ..notify import alert_request
 from ..permissions import can_create_request
 from ..references import format_reference, reference_allocate
 
@@ -74,6 +75,7 @@ def request_create(*, actor: User, data: dict) -> ServiceRequest:
     sr.full_clean(exclude=["reference", "year", "number"])
     sr.save(force_insert=True)
     event_record(sr, kind=EventKind.CREATED, actor=actor, at=now, changes=_assignment_snapshot(sr))
+    alert_request(sr, roles={"instructing", "executing", "referent"}, is_new=True, actor=actor)
     return sr
 
 

@@ -11,9 +11,12 @@ from eusp.accounts.models import User
 from ..events import event_record, field_changes
 from ..field_groups import ASSIGNMENT_FIELDS, EDITABLE_FIELDS
 from ..models import EventKind, ServiceRequest
+from ..notify import alert_request
 from ..permissions import Action
 from .common import authorize, request_bump, request_lock
 from .workflow import state_apply
+
+ROLE_OF = {"instructing_service": "instructing", "executing_service": "executing", "referent_official": "referent"}
 
 
 def _snapshot(sr: ServiceRequest, names) -> dict:
@@ -67,6 +70,8 @@ def request_update(
                 note="" if edited else note,
                 changes=field_changes(_pick(before, assigned), _pick(after, assigned), _labels(assigned)),
             )
+            # Whoever the request now goes to is invited to log in (written with the event).
+            alert_request(current, roles={ROLE_OF[name] for name in assigned}, is_new=False, actor=actor)
     if new_state is not None and new_state != current.state:
         state_apply(current, actor=actor, state=new_state, note="" if changed else note)
     return current
