@@ -1,9 +1,6 @@
 """Reminders (relances) to the services in charge of a request."""
 
-import logging
-
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone, translation
@@ -11,21 +8,20 @@ from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
 from eusp.directory.models import ACTIVE_PHASES, Service
+from eusp.notifications.models import OutboxMessage
+from eusp.notifications.outbox import outbox_enqueue
 
 from ..events import event_record
 from ..models import EventKind, Reminder, ServiceRequest
+from ..notify import service_recipients
 from ..permissions import Action
 from .common import authorize, refuse, request_lock
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
 def request_remind(*, sr: ServiceRequest, actor: User | None, service: Service, message: str = "") -> Reminder:
     """Remind one of the request's services; ``actor`` None is the automatic schedule.
-
-    The mail itself goes through the notifications layer (outbox) once it exists.
-    """
+    The mail is written to the outbox with the reminder and its timeline event."""
     if actor is not None:
         authorize(actor, Action.REMIND, sr)
     current = request_lock(sr)
@@ -48,18 +44,12 @@ def request_remind(*, sr: ServiceRequest, actor: User | None, service: Service, 
         note=message.strip(),
         changes={"service": {"label": str(_("service relancé")), "before": "", "after": str(service)}},
     )
-    if service.email:
-        transaction.on_commit(lambda: reminder_deliver(reminder.pk))
+    reminder_mail_enqueue(reminder)
     return reminder
 
 
-def reminder_deliver(reminder_id: int) -> bool:
-    """Mail a reminder to its service's address; never raises (the action is recorded anyway).
-
-    Until the notifications outbox exists, a failure is logged and the reminder stays on
-    the timeline, where the central service sees it was made.
-    """
-    reminder = Reminder.objects.select_related("service_request", "service", "sent_by").get(pk=reminder_id)
+def reminder_mail_enqueue(reminder: Reminder) -> int:
+    """Write the reminder's mail to the outbox, in the reminder's transaction; the worker sends it."""
     sr = reminder.service_request
     link = settings.EUSP_SITE_URL.rstrip("/") + sr.get_absolute_url()
     with translation.override(settings.LANGUAGE_CODE):
@@ -79,12 +69,18 @@ def reminder_deliver(reminder_id: int) -> bool:
             "link": link,
             "city": settings.EUSP_CITY_NAME,
         }
-    try:
-        EmailMessage(subject=" ".join(subject.split()), body=body, to=[reminder.service.email]).send()
-    except Exception as error:  # SMTP down or refusing: the user's action must not fail
-        logger.warning("Reminder %s: e-mail to %s failed: %r", reminder.pk, reminder.service.email, error)
-        return False
-    return True
+    queued = [
+        outbox_enqueue(
+            to=address,
+            subject=" ".join(subject.split()),
+            text=body,
+            kind=OutboxMessage.Kind.REMINDER,
+            service_request=sr,
+            recipient=user,
+        )
+        for address, user in service_recipients(reminder.service)
+    ]
+    return sum(message is not None for message in queued)
 
 
 def reminders_per_service(sr: ServiceRequest) -> list[dict]:

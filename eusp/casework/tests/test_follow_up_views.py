@@ -208,7 +208,8 @@ def test_a_reminder_reaches_the_service_by_mail(
             {"reminder-service": voirie.pk, "reminder-message": "Merci de nous tenir informés."},
         )
     assert response.status_code == 302
-    (mail,) = smtp_server.messages
+    # The worker drains the whole outbox: the creation alerts go out too; take the reminder.
+    (mail,) = [m for m in smtp_server.messages if str(m.message["Subject"]).strip().startswith("Relance")]
     assert mail.rcpt_tos == [voirie.email]
     assert sr.reference in mail.message["Subject"]
     assert "Merci de nous tenir informés." in mail.body
@@ -223,6 +224,10 @@ def test_a_reminder_is_recorded_even_when_smtp_is_down(
         response = client.post(f"/demandes/{sr.reference}/relance/", {"reminder-service": voirie.pk})
     assert response.status_code == 302
     assert sr.reminders.count() == 1
+    from eusp.notifications.models import OutboxMessage
+
+    waiting = OutboxMessage.objects.get(kind=OutboxMessage.Kind.REMINDER)
+    assert waiting.status == OutboxMessage.Status.PENDING and waiting.attempts == 1
 
 
 def test_occasional_actions_start_folded_and_open_when_refused(client, sr, central):
