@@ -184,6 +184,11 @@ EUSP_MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("EUSP_MAIL_CLAIM_TIMEOUT_SE
 EUSP_CITY_NAME = os.environ.get("EUSP_CITY_NAME", "Ville de Valmont-sur-Loire")
 EUSP_SITE_URL = os.environ.get("EUSP_SITE_URL", "http://127.0.0.1:8000")
 EUSP_PAGE_SIZE = 50
+# Automatic reminders (working days): first when not instructed after N days, then every
+# N days, at most N times per service; then the central service is alerted.
+EUSP_REMINDER_FIRST_AFTER_DAYS = int(os.environ.get("EUSP_REMINDER_FIRST_AFTER_DAYS", "5"))
+EUSP_REMINDER_EVERY_DAYS = int(os.environ.get("EUSP_REMINDER_EVERY_DAYS", "5"))
+EUSP_REMINDER_MAX = int(os.environ.get("EUSP_REMINDER_MAX", "3"))
 # Attachments: checked by content; larger files are refused with a message.
 EUSP_UPLOAD_MAX_BYTES = int(os.environ.get("EUSP_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # Counts the form's other fields only, never uploaded files (past it Django answers 400).

@@ -1,5 +1,7 @@
 """Reminders (relances) to the services in charge of a request."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
@@ -19,7 +21,9 @@ from .common import authorize, refuse, request_lock
 
 
 @transaction.atomic
-def request_remind(*, sr: ServiceRequest, actor: User | None, service: Service, message: str = "") -> Reminder:
+def request_remind(
+    *, sr: ServiceRequest, actor: User | None, service: Service, message: str = "", at: datetime | None = None
+) -> Reminder:
     """Remind one of the request's services; ``actor`` None is the automatic schedule.
     The mail is written to the outbox with the reminder and its timeline event."""
     if actor is not None:
@@ -34,13 +38,14 @@ def request_remind(*, sr: ServiceRequest, actor: User | None, service: Service, 
         service=service,
         message=message.strip(),
         sent_by=actor,
-        sent_at=timezone.now(),
+        sent_at=at or timezone.now(),
         is_automatic=actor is None,
     )
     event_record(
         current,
         kind=EventKind.REMINDER,
         actor=actor,
+        at=reminder.sent_at,
         note=message.strip(),
         changes={"service": {"label": str(_("service relancé")), "before": "", "after": str(service)}},
     )

@@ -1,0 +1,129 @@
+"""Automatic reminders (relances): a request past its due date, or still not instructed
+after a few working days, gets a reminder to the service concerned, again every few
+working days, at most a few times; then the central service is alerted.
+
+Run daily (``manage.py send_reminders``). Running it twice the same day sends nothing
+twice: each step is decided under the request's row lock from the reminders already
+recorded, and the central alert carries a dedupe key.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from eusp.accounts.models import Profile, User
+from eusp.core.working_days import add_working_days, working_days_between
+from eusp.directory.models import ACTIVE_PHASES, Service
+from eusp.notifications.models import OutboxMessage
+from eusp.notifications.outbox import outbox_enqueue
+
+from ..models import ServiceRequest
+from .common import request_lock
+from .reminders import request_remind
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    first_after_days: int  # working days without instruction before the first reminder
+    every_days: int  # working days between two reminders to the same service
+    max_reminders: int  # automatic reminders per service and request, then the central service is told
+
+    @classmethod
+    def from_settings(cls) -> "ReminderPolicy":
+        return cls(
+            settings.EUSP_REMINDER_FIRST_AFTER_DAYS, settings.EUSP_REMINDER_EVERY_DAYS, settings.EUSP_REMINDER_MAX
+        )
+
+
+@dataclass
+class ScheduleReport:
+    reminded: int = 0
+    escalated: int = 0
+
+
+def _due_service(sr: ServiceRequest, today: date, policy: ReminderPolicy) -> Service | None:
+    """The service to remind, or None: late work goes to the executing service, a request
+    never instructed to the instructing one."""
+    if sr.due_on is not None and sr.due_on < today:
+        return sr.executing_service or sr.instructing_service
+    not_instructed_since = add_working_days(timezone.localdate(sr.created_at), policy.first_after_days)
+    if not sr.feasibility and not_instructed_since < today:
+        return sr.instructing_service
+    return None
+
+
+def candidates(today: date, policy: ReminderPolicy):
+    """Live requests that may need a reminder (a superset; each is decided under lock)."""
+    oldest_uninstructed = timezone.now() - timezone.timedelta(days=policy.first_after_days)
+    return (
+        ServiceRequest.objects.filter(is_archived=False, state__phase__in=ACTIVE_PHASES)
+        .filter(Q(due_on__lt=today) | Q(feasibility="", created_at__lt=oldest_uninstructed))
+        .exclude(instructing_service__isnull=True, executing_service__isnull=True)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+
+
+def reminders_run(*, today: date | None = None, policy: ReminderPolicy | None = None) -> ScheduleReport:
+    today = today or timezone.localdate()
+    policy = policy or ReminderPolicy.from_settings()
+    report = ScheduleReport()
+    for pk in candidates(today, policy).iterator(chunk_size=500):
+        outcome = _remind_one(pk, today, policy)
+        report.reminded += outcome == "reminded"
+        report.escalated += outcome == "escalated"
+    return report
+
+
+@transaction.atomic
+def _remind_one(pk: int, today: date, policy: ReminderPolicy) -> str:
+    sr = request_lock(ServiceRequest(pk=pk))  # decisions below see every reminder already made
+    if sr.is_archived or sr.state.phase not in ACTIVE_PHASES:
+        return ""
+    service = _due_service(sr, today, policy)
+    if service is None:
+        return ""
+    sent = list(sr.reminders.filter(service=service).order_by("sent_at").values_list("sent_at", "is_automatic"))
+    automatic = sum(1 for _at, is_auto in sent if is_auto)
+    if sent and working_days_between(timezone.localdate(sent[-1][0]), today) < policy.every_days:
+        return ""
+    if automatic >= policy.max_reminders:
+        return "escalated" if _alert_central(sr, service, automatic) else ""
+    message = _("Relance automatique n° %(n)s.") % {"n": automatic + 1}
+    # The schedule run for another day (a catch-up, a test) dates its reminder that day.
+    at = None if today == timezone.localdate() else timezone.make_aware(datetime.combine(today, time(8)))
+    request_remind(sr=sr, actor=None, service=service, message=message, at=at)
+    return "reminded"
+
+
+def _alert_central(sr: ServiceRequest, service: Service, count: int) -> int:
+    """Tell the central service, once per request and service, that reminders went unanswered."""
+    link = settings.EUSP_SITE_URL.rstrip("/") + sr.get_absolute_url()
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Demande %(reference)s : %(service)s ne répond pas aux relances") % {
+            "reference": sr.reference,
+            "service": service,
+        }
+        text = _(
+            "Bonjour,\n\nLe service %(service)s a été relancé %(count)s fois sans suite sur la demande "
+            "%(reference)s (« %(subject)s »).\n\n%(link)s\n\n-- \ne-USP"
+        ) % {"service": service, "count": count, "reference": sr.reference, "subject": sr.subject, "link": link}
+    central = User.objects.filter(profile=Profile.CENTRAL, is_active=True).exclude(email="")
+    queued = [
+        outbox_enqueue(
+            to=user.email,
+            subject=subject,
+            text=text,
+            kind=OutboxMessage.Kind.REMINDER,
+            service_request=sr,
+            recipient=user,
+            dedupe_key=f"reminders-unanswered:{sr.pk}:{service.pk}",
+        )
+        for user in central
+    ]
+    return sum(message is not None for message in queued)
