@@ -12,8 +12,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from eusp.directory.models import FINISHED_PHASES
-
 
 class Civility(models.TextChoices):
     MADAME = "mme", _("Madame")
@@ -194,10 +192,6 @@ class ServiceRequest(models.Model):
     def place(self) -> str:
         """Where the problem is: its own address, or the requester's."""
         return self.location_address or self.requester_address
-
-    @property
-    def is_finished(self) -> bool:
-        return self.state.phase in FINISHED_PHASES
 
 
 class EventKind(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Who hears about a request, and what they read: alerts on creation and (re)assignment.
+"""Who hears about a request, and what they read: alerts on creation and (re)assignment,
+reminders to services, and the central service's alert when reminders go unanswered.
 
 Called by the services inside their transaction: the mail is written to the outbox
 with the event that causes it, and the worker delivers it.
@@ -9,12 +10,34 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from eusp.accounts.models import User
+from eusp.accounts.models import Profile, User
 from eusp.directory.models import Service
 from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import outbox_enqueue
 
-from .models import ServiceRequest
+from .models import Reminder, ServiceRequest
+
+
+def request_link(sr: ServiceRequest) -> str:
+    return settings.EUSP_SITE_URL.rstrip("/") + sr.get_absolute_url()
+
+
+def _enqueue(sr: ServiceRequest, recipients, *, subject: str, text: str, kind, html: str = "", dedupe_key=None) -> int:
+    """One outbox row per (address, user); returns how many were written."""
+    queued = [
+        outbox_enqueue(
+            to=address,
+            subject=" ".join(subject.split()),  # one line: no header injection from a subject
+            text=text,
+            html=html,
+            kind=kind,
+            service_request=sr,
+            recipient=user,
+            dedupe_key=dedupe_key,
+        )
+        for address, user in recipients
+    ]
+    return sum(message is not None for message in queued)
 
 
 def service_recipients(service: Service) -> list[tuple[str, User | None]]:
@@ -46,12 +69,17 @@ def alert_recipients(sr: ServiceRequest, roles: set[str]) -> dict[str, tuple[Use
 def alert_request(sr: ServiceRequest, *, roles: set[str], is_new: bool, actor: User | None = None) -> int:
     """Queue the « new request » / « request assigned to you » alert; returns how many mails."""
     count = 0
-    link = settings.EUSP_SITE_URL.rstrip("/") + sr.get_absolute_url()
     for address, (user, reasons) in alert_recipients(sr, roles).items():
         if actor is not None and user is not None and user.pk == actor.pk:
             continue  # nobody is alerted about their own action
         with translation.override(settings.LANGUAGE_CODE):
-            context = {"sr": sr, "link": link, "reasons": reasons, "is_new": is_new, "city": settings.EUSP_CITY_NAME}
+            context = {
+                "sr": sr,
+                "link": request_link(sr),
+                "reasons": reasons,
+                "is_new": is_new,
+                "city": settings.EUSP_CITY_NAME,
+            }
             template = (
                 _("Nouvelle demande %(reference)s : %(subject)s")
                 if is_new
@@ -60,14 +88,57 @@ def alert_request(sr: ServiceRequest, *, roles: set[str], is_new: bool, actor: U
             subject = template % {"reference": sr.reference, "subject": sr.subject}
             text = render_to_string("emails/request_alert.txt", context)
             html = render_to_string("emails/request_alert.html", context)
-        queued = outbox_enqueue(
-            to=address,
-            subject=" ".join(subject.split()),
-            text=text,
-            html=html,
-            kind=OutboxMessage.Kind.ALERT,
-            service_request=sr,
-            recipient=user,
-        )
-        count += queued is not None
+        count += _enqueue(sr, [(address, user)], subject=subject, text=text, html=html, kind=OutboxMessage.Kind.ALERT)
     return count
+
+
+def notify_reminder(reminder: Reminder) -> int:
+    """The reminder's mail to its service, written in the reminder's transaction."""
+    sr = reminder.service_request
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Relance : demande %(reference)s – %(subject)s") % {
+            "reference": sr.reference,
+            "subject": sr.subject,
+        }
+        body = _(
+            "Bonjour,\n\nLe service centralisateur vous relance au sujet de la demande %(reference)s "
+            "(« %(subject)s », %(place)s).\n\n%(message)s\n\nPour la consulter et indiquer où en est son "
+            "traitement, connectez-vous à e-USP :\n%(link)s\n\n-- \n%(city)s"
+        ) % {
+            "reference": sr.reference,
+            "subject": sr.subject,
+            "place": sr.place or _("lieu non précisé"),
+            "message": reminder.message,
+            "link": request_link(sr),
+            "city": settings.EUSP_CITY_NAME,
+        }
+    recipients = service_recipients(reminder.service)
+    return _enqueue(sr, recipients, subject=subject, text=body, kind=OutboxMessage.Kind.REMINDER)
+
+
+def notify_reminders_unanswered(sr: ServiceRequest, service: Service, count: int) -> int:
+    """Tell the central service, once per request and service, that reminders went unanswered."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Demande %(reference)s : %(service)s ne répond pas aux relances") % {
+            "reference": sr.reference,
+            "service": service,
+        }
+        text = _(
+            "Bonjour,\n\nLe service %(service)s a été relancé %(count)s fois sans suite sur la demande "
+            "%(reference)s (« %(subject)s »).\n\n%(link)s\n\n-- \ne-USP"
+        ) % {
+            "service": service,
+            "count": count,
+            "reference": sr.reference,
+            "subject": sr.subject,
+            "link": request_link(sr),
+        }
+    central = User.objects.filter(profile=Profile.CENTRAL, is_active=True).exclude(email="")
+    return _enqueue(
+        sr,
+        [(user.email, user) for user in central],
+        subject=subject,
+        text=text,
+        kind=OutboxMessage.Kind.REMINDER,
+        dedupe_key=f"reminders-unanswered:{sr.pk}:{service.pk}",
+    )

@@ -21,11 +21,3 @@ class NamedReferenceData(ReferenceData):
 
     def __str__(self) -> str:
         return self.name
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
-
-    class Meta:
-        abstract = True

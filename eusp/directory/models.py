@@ -114,10 +114,6 @@ class State(ReferenceData):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def is_finished(self) -> bool:
-        return self.phase in FINISHED_PHASES
-
 
 class Priority(ReferenceData):
     label = models.CharField(_("libellé"), max_length=40, unique=True)

@@ -4,7 +4,7 @@ through a function here, in one transaction that also appends its timeline event
 from .answers import answer_deliver, answer_placeholders, answer_render, request_answer
 from .attachments import attachment_add, attachments_visible
 from .common import StaleEditError
-from .creation import category_default_services, priority_default, request_create, state_initial
+from .creation import category_default_services, priority_default, request_create
 from .editing import request_assign, request_update
 from .instruction import request_comment, request_instruct, request_record_execution
 from .reminders import reminders_per_service, request_remind
@@ -14,6 +14,7 @@ from .workflow import (
     request_close,
     request_mark_duplicate,
     request_reactivate,
+    state_initial,
 )
 
 __all__ = [

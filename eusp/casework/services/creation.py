@@ -1,34 +1,20 @@
 """Creating a request: reference, default services and state, creation event."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
-from eusp.directory.models import Category, Priority, State
+from eusp.directory.models import Category, Priority
 
 from ..events import event_record
 from ..models import EventKind, ServiceRequest
 from ..notify import alert_request
 from ..permissions import can_create_request
 from ..references import format_reference, reference_allocate
-
-
-class NoInitialStateError(Exception):
-    """The reference data has no state for new requests (configuration error)."""
-
-
-def state_initial() -> State:
-    state = (
-        State.objects.filter(is_initial=True).first() or State.objects.filter(phase="open").order_by("position").first()
-    )
-    if state is None:
-        raise NoInitialStateError(_("Aucun état initial n'est défini dans les référentiels."))
-    return state
+from .workflow import state_initial
 
 
 def priority_default() -> Priority:
@@ -87,7 +73,3 @@ def _assignment_snapshot(sr: ServiceRequest) -> dict:
         if value is not None:
             snapshot[field] = {"label": str(sr._meta.get_field(field).verbose_name), "before": "", "after": str(value)}
     return snapshot
-
-
-def received_on_default() -> date:
-    return timezone.localdate()

@@ -13,16 +13,14 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from eusp.accounts.models import Profile, User
 from eusp.core.working_days import add_working_days, working_days_between
 from eusp.directory.models import ACTIVE_PHASES, Service
-from eusp.notifications.models import OutboxMessage
-from eusp.notifications.outbox import outbox_enqueue
 
 from ..models import ServiceRequest
+from ..notify import notify_reminders_unanswered
 from .common import request_lock
 from .reminders import request_remind
 
@@ -93,37 +91,9 @@ def _remind_one(pk: int, today: date, policy: ReminderPolicy) -> str:
     if sent and working_days_between(timezone.localdate(sent[-1][0]), today) < policy.every_days:
         return ""
     if automatic >= policy.max_reminders:
-        return "escalated" if _alert_central(sr, service, automatic) else ""
+        return "escalated" if notify_reminders_unanswered(sr, service, automatic) else ""
     message = _("Relance automatique n° %(n)s.") % {"n": automatic + 1}
     # The schedule run for another day (a catch-up, a test) dates its reminder that day.
     at = None if today == timezone.localdate() else timezone.make_aware(datetime.combine(today, time(8)))
     request_remind(sr=sr, actor=None, service=service, message=message, at=at)
     return "reminded"
-
-
-def _alert_central(sr: ServiceRequest, service: Service, count: int) -> int:
-    """Tell the central service, once per request and service, that reminders went unanswered."""
-    link = settings.EUSP_SITE_URL.rstrip("/") + sr.get_absolute_url()
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Demande %(reference)s : %(service)s ne répond pas aux relances") % {
-            "reference": sr.reference,
-            "service": service,
-        }
-        text = _(
-            "Bonjour,\n\nLe service %(service)s a été relancé %(count)s fois sans suite sur la demande "
-            "%(reference)s (« %(subject)s »).\n\n%(link)s\n\n-- \ne-USP"
-        ) % {"service": service, "count": count, "reference": sr.reference, "subject": sr.subject, "link": link}
-    central = User.objects.filter(profile=Profile.CENTRAL, is_active=True).exclude(email="")
-    queued = [
-        outbox_enqueue(
-            to=user.email,
-            subject=subject,
-            text=text,
-            kind=OutboxMessage.Kind.REMINDER,
-            service_request=sr,
-            recipient=user,
-            dedupe_key=f"reminders-unanswered:{sr.pk}:{service.pk}",
-        )
-        for user in central
-    ]
-    return sum(message is not None for message in queued)

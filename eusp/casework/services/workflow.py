@@ -25,6 +25,11 @@ def state_first(phase: Phase) -> State:
     return state
 
 
+def state_initial() -> State:
+    """The state of new and reactivated requests: the one marked initial, else the first open one."""
+    return State.objects.filter(is_initial=True, is_active=True).first() or state_first(Phase.OPEN)
+
+
 def state_apply(sr: ServiceRequest, *, actor: User | None, state: State, note: str = "", reason: str = "") -> None:
     """Move a locked request to ``state``, keeping the closing dates right. No access check:
     callers (services of this package) have done it."""
@@ -113,7 +118,7 @@ def request_reactivate(
     current = request_lock(sr, expected_version)
     if not current.is_archived:
         refuse(_("Seule une demande archivée peut être réactivée."))
-    state = state or state_first(Phase.OPEN)
+    state = state or state_initial()
     if state.phase not in ACTIVE_PHASES:
         refuse(_("Une demande réactivée reprend dans un état ouvert."), "state")
     if not state.is_active:

@@ -264,3 +264,15 @@ def test_forbidden_page_answers_a_french_403(client, agent):
     response = client.get("/demandes/nouvelle/")
     assert response.status_code == 403
     assert "Accès refusé" in response.content.decode()
+
+
+def test_a_city_without_any_open_state_gets_a_message_not_an_error(client, central):
+    from eusp.directory.models import State
+
+    State.objects.filter(phase="open").update(is_active=False, is_initial=False)
+    client.force_login(central)
+    response = client.post("/demandes/nouvelle/", _form_data())
+    body = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Aucun état actif n'existe pour la phase « Ouverte »." in body
+    assert not ServiceRequest.objects.exists()

@@ -1,6 +1,7 @@
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from eusp.core.forms import form_add_errors
 from eusp.directory.models import Category
 
 from ..forms import RequestCreateForm
@@ -14,8 +15,12 @@ def request_create_view(request):
         raise PermissionDenied
     form = RequestCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        sr = request_create(actor=request.user, data=form.cleaned_data)
-        return redirect(sr)
+        try:
+            sr = request_create(actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:  # a rule of the service layer, e.g. no open state left
+            form_add_errors(form, error)
+        else:
+            return redirect(sr)
     return render(request, "casework/request_form.html", {"form": form})
 
 

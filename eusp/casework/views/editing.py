@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from eusp.core.forms import form_add_errors
+
 from ..action_forms import RequestEditForm
 from ..field_groups import EDITABLE_FIELDS
 from ..permissions import Action, can, request_get_visible
@@ -61,8 +63,7 @@ def request_edit_view(request, reference):
                 ),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("La demande a été modifiée."))
             return redirect(sr)

@@ -16,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from eusp.core.forms import form_add_errors
 from eusp.directory.models import ACTIVE_PHASES, FINISHED_PHASES
 
 from .. import action_forms as f
@@ -160,14 +161,6 @@ def request_detail_view(request, reference):
     return render_sheet(request, sr)
 
 
-def _errors_onto(form: f.ActionForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def request_action_view(request, reference, action):
     """POST one action of the sheet; the service decides, the sheet shows the outcome."""
     spec = ACTIONS.get(action)
@@ -181,7 +174,7 @@ def request_action_view(request, reference, action):
         try:
             spec.perform(sr, request.user, form.cleaned_data)
         except ValidationError as error:
-            _errors_onto(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, spec.done)
             if not request.htmx:
