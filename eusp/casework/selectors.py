@@ -11,6 +11,7 @@ from eusp.directory.models import ACTIVE_PHASES, Phase
 
 from .models import Answer, RequestEvent, ServiceRequest
 from .permissions import Action, can, visible_requests
+from .services.attachments import attachments_prefetch
 
 LIST_RELATED = (
     "state",
@@ -36,8 +37,6 @@ def request_detail_queryset() -> QuerySet[ServiceRequest]:
 
 
 def request_timeline(*, user: User, sr: ServiceRequest) -> QuerySet[RequestEvent]:
-    from .services.attachments import attachments_prefetch  # services import selectors too
-
     events = (
         sr.events.select_related("actor").prefetch_related(attachments_prefetch(user, sr)).order_by("created_at", "pk")
     )
