@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboxMessage
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxMessage.Status
 ERROR_MAX_CHARS = 2000
+INTERRUPTED = "Envoi interrompu : le processus d'envoi s'est arrêté avant d'en connaître l'issue."
 
 
 def worker_id_default() -> str:
@@ -36,17 +37,31 @@ def worker_id_default() -> str:
 
 
 def outbox_claim(*, batch: int = 50, worker_id: str) -> list[int]:
-    """Take up to ``batch`` due rows for ``worker_id`` and return their ids (oldest due first)."""
+    """Take up to ``batch`` due rows for ``worker_id`` and return their ids (oldest due first).
+
+    A stale claim is a worker that died while sending: that counts as an attempt, so a
+    mail that kills every worker ends failed and visible instead of being taken for ever.
+    """
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.EUSP_MAIL_CLAIM_TIMEOUT_SECONDS)
-    due = Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_at__lt=stale)
+    stale_before = now - timedelta(seconds=settings.EUSP_MAIL_CLAIM_TIMEOUT_SECONDS)
+    pending = Q(status=Status.PENDING, next_attempt_at__lte=now)
+    stale = Q(status=Status.SENDING, claimed_at__lt=stale_before)
     with transaction.atomic():
-        ids = list(
+        rows = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(due)
+            .filter(pending | stale)
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:batch]
+            .values_list("pk", "status", "attempts")[:batch]
         )
+        interrupted = [(pk, attempts + 1) for pk, status, attempts in rows if status == Status.SENDING]
+        exhausted = {pk for pk, attempts in interrupted if attempts >= settings.EUSP_MAIL_MAX_ATTEMPTS}
+        if interrupted:
+            OutboxMessage.objects.filter(pk__in=[pk for pk, _ in interrupted]).update(
+                attempts=F("attempts") + 1, last_error=INTERRUPTED
+            )
+        if exhausted:
+            OutboxMessage.objects.filter(pk__in=exhausted).update(status=Status.FAILED, claimed_by="")
+        ids = [pk for pk, _, _ in rows if pk not in exhausted]
         if ids:
             OutboxMessage.objects.filter(pk__in=ids).update(status=Status.SENDING, claimed_by=worker_id, claimed_at=now)
     return ids

@@ -106,6 +106,31 @@ def test_claims_are_exclusive_and_a_crashed_workers_claim_expires(no_delivery_ta
 
 
 @pytest.mark.django_db
+def test_a_mail_that_keeps_killing_its_worker_counts_attempts_and_ends_failed(no_delivery_task, settings):
+    """A worker that dies while sending (a poison message, an OOM kill) used up an attempt:
+    the mail is not taken over for ever, it ends failed and visible."""
+    settings.EUSP_MAIL_MAX_ATTEMPTS = 3
+    message = _enqueue("agent@ville.test")
+    assert outbox_claim(worker_id="w0") == [message.pk]
+
+    def worker_dies():
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            claimed_at=timezone.now() - timedelta(seconds=settings.EUSP_MAIL_CLAIM_TIMEOUT_SECONDS + 1)
+        )
+
+    for crashes in (1, 2):
+        worker_dies()
+        assert outbox_claim(worker_id=f"w{crashes}") == [message.pk]
+        message.refresh_from_db()
+        assert (message.status, message.attempts) == (Status.SENDING, crashes)
+    worker_dies()
+    assert outbox_claim(worker_id="w3") == []
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 3)
+    assert "interrompu" in message.last_error
+
+
+@pytest.mark.django_db
 def test_deliver_sends_one_pending_message_and_never_a_sent_one_again(smtp_server, no_delivery_task):
     message = _enqueue("agent@ville.test")
     assert outbox_deliver(message.pk) is True
