@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from eusp.notifications.models import OutboxMessage
+
 
 class Civility(models.TextChoices):
     MADAME = "mme", _("Madame")
@@ -308,10 +310,16 @@ class Answer(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
-    delivery_status = models.CharField(
-        _("envoi"), max_length=10, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NOT_APPLICABLE
+    # An e-mail answer is sent through the outbox like every other mail: its row says
+    # whether it went out, with the error and the retries.
+    outbox_message = models.OneToOneField(
+        "notifications.OutboxMessage",
+        verbose_name=_("courriel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answer",
     )
-    delivery_error = models.TextField(_("erreur d'envoi"), blank=True)
 
     class Meta:
         verbose_name = _("réponse à l'usager")
@@ -321,6 +329,29 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} – {self.answered_on:%d/%m/%Y}"
+
+    @property
+    def delivery_status(self) -> str:
+        """Where the e-mail stands; an e-mail answer without an outbox row was recorded as
+        already sent (imported history), any other channel has nothing to deliver."""
+        if self.channel != AnswerChannel.EMAIL:
+            return self.DeliveryStatus.NOT_APPLICABLE
+        status = self.outbox_message.status if self.outbox_message_id else OutboxMessage.Status.SENT
+        return {
+            OutboxMessage.Status.SENT: self.DeliveryStatus.SENT,
+            OutboxMessage.Status.FAILED: self.DeliveryStatus.FAILED,
+        }.get(status, self.DeliveryStatus.PENDING)
+
+    @property
+    def delivery_status_label(self) -> str:
+        return self.DeliveryStatus(self.delivery_status).label
+
+    @property
+    def delivery_error(self) -> str:
+        """The last SMTP error while the mail is not delivered (retries may still succeed)."""
+        if not self.outbox_message_id or self.outbox_message.status == OutboxMessage.Status.SENT:
+            return ""
+        return self.outbox_message.last_error
 
 
 class Reminder(models.Model):

@@ -1,5 +1,6 @@
 """Who hears about a request, and what they read: alerts on creation and (re)assignment,
-reminders to services, and the central service's alert when reminders go unanswered.
+reminders to services, the central service's alert when reminders go unanswered, and
+the e-mail answer to the citizen.
 
 Called by the services inside their transaction: the mail is written to the outbox
 with the event that causes it, and the worker delivers it.
@@ -15,7 +16,7 @@ from eusp.directory.models import Service
 from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import outbox_enqueue
 
-from .models import Reminder, ServiceRequest
+from .models import Answer, Reminder, ServiceRequest
 
 
 def request_link(sr: ServiceRequest) -> str:
@@ -141,4 +142,22 @@ def notify_reminders_unanswered(sr: ServiceRequest, service: Service, count: int
         text=text,
         kind=OutboxMessage.Kind.REMINDER,
         dedupe_key=f"reminders-unanswered:{sr.pk}:{service.pk}",
+    )
+
+
+def notify_answer(answer: Answer) -> OutboxMessage:
+    """The e-mail answer to the citizen: the text as written, then who sent it and the
+    reference to quote, since the sender address takes no replies."""
+    sr = answer.service_request
+    with translation.override(settings.LANGUAGE_CODE):
+        signature = _("Service centralisateur – %(city)s\nRéférence de votre demande : %(reference)s") % {
+            "city": settings.EUSP_CITY_NAME,
+            "reference": sr.reference,
+        }
+    return outbox_enqueue(
+        to=answer.recipient_email,
+        subject=answer.subject,
+        text=f"{answer.text}\n\n-- \n{signature}\n",
+        kind=OutboxMessage.Kind.ANSWER,
+        service_request=sr,
     )

@@ -34,7 +34,6 @@ REQUEST_FIELDS = (
 EVENT_FIELDS = ("service_request_id", "kind", "actor_id", "created_at", "note", "changes", "is_internal")
 ANSWER_FIELDS = (
     "service_request_id", "channel", "answered_on", "recipient_email", "subject", "text", "author_id", "created_at",
-    "delivery_status",
 )  # fmt: skip
 REMINDER_FIELDS = ("service_request_id", "service_id", "message", "sent_by_id", "sent_at", "is_automatic")
 
@@ -374,7 +373,7 @@ class Timeline:
         if email:
             changes["recipient_email"] = {**d.recipient_change, "after": email}
         subject = d.answer_subject.replace("{reference}", self.reference) if channel != PHONE else ""
-        self.answers.append((channel, answered_on, email, subject, text, self.central, at, "sent" if email else ""))
+        self.answers.append((channel, answered_on, email, subject, text, self.central, at))
         self.events.append((ANSWER, self.central, at, text, changes, False))
 
     def archived(self, at: datetime) -> None:

@@ -1,7 +1,7 @@
 """Writes on requests, one module per part of a request's life. Every change goes
 through a function here, in one transaction that also appends its timeline event(s)."""
 
-from .answers import answer_deliver, answer_placeholders, answer_render, request_answer
+from .answers import answer_placeholders, answer_render, request_answer
 from .attachments import attachment_add, attachments_visible
 from .common import StaleEditError
 from .creation import category_default_services, priority_default, request_create
@@ -19,7 +19,6 @@ from .workflow import (
 
 __all__ = [
     "StaleEditError",
-    "answer_deliver",
     "answer_placeholders",
     "answer_render",
     "attachment_add",

@@ -1,17 +1,15 @@
 """Answers to the citizen (réponses à l'usager): placeholders, the record, the e-mail.
 
-An answer is a record whatever its channel. An e-mail answer is also sent, after
-the transaction commits, by ``answer_deliver``: a mail server that is down marks
-the answer as failed and never fails the user's action.
+An answer is a record whatever its channel. An e-mail answer is also written to the
+outbox in the same transaction, and the worker sends it: a mail server that is down
+delays it (retries, then « échec » with a « Renvoyer »), never fails the user's action.
 """
 
 import logging
 import re
 from datetime import date
-from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,6 +19,7 @@ from eusp.accounts.models import User
 
 from ..events import event_record
 from ..models import Answer, AnswerChannel, EventKind, ServiceRequest
+from ..notify import notify_answer
 from ..permissions import Action
 from .common import authorize, refuse, request_lock
 
@@ -132,7 +131,6 @@ def _answer_one(
         subject=" ".join(answer_render(subject, sr, placeholders).split())[:200],
         text=answer_render(text, sr, placeholders),
         author=actor,
-        delivery_status=Answer.DeliveryStatus.PENDING if is_email else Answer.DeliveryStatus.NOT_APPLICABLE,
     )
     event_changes = {
         "channel": {"label": _("Canal"), "before": "", "after": str(AnswerChannel(channel).label)},
@@ -142,9 +140,8 @@ def _answer_one(
         event_changes["recipient_email"] = {"label": _("Destinataire"), "before": "", "after": answer.recipient_email}
     event_record(sr, kind=EventKind.ANSWER, actor=actor, note=answer.text, changes={**event_changes, **changes})
     if is_email:
-        # After the commit: no mail for an answer that was rolled back, and no SMTP
-        # wait while the request's row is locked.
-        transaction.on_commit(partial(answer_deliver, answer.pk), robust=True)
+        answer.outbox_message = notify_answer(answer)
+        answer.save(update_fields=["outbox_message"])
     return answer
 
 
@@ -203,40 +200,3 @@ def request_answer(
 def answer_duplicates_without_email(sr: ServiceRequest) -> list[ServiceRequest]:
     """Duplicates an e-mail answer cannot reach, to warn before answering."""
     return list(sr.duplicates.filter(requester_email="").only("reference"))
-
-
-def answer_deliver(answer_id: int) -> str:
-    """Send an e-mail answer and record the outcome; never raises.
-
-    Takes an id so a worker can call it later (retries come with the outbox). An
-    answer already sent is not sent again.
-    """
-    answer = Answer.objects.select_related("service_request").get(pk=answer_id)
-    if answer.channel != AnswerChannel.EMAIL or answer.delivery_status == Answer.DeliveryStatus.SENT:
-        return answer.delivery_status
-    message = EmailMessage(
-        subject=answer.subject,
-        body=_email_body(answer),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[answer.recipient_email],
-    )
-    try:
-        message.send()
-    except Exception as error:  # any failure (refused, timeout, DNS, TLS…) is recorded, not raised
-        logger.warning("Answer %s: e-mail to the requester failed: %r", answer.pk, error)
-        status, detail = Answer.DeliveryStatus.FAILED, str(error) or error.__class__.__name__
-    else:
-        status, detail = Answer.DeliveryStatus.SENT, ""
-    Answer.objects.filter(pk=answer.pk).update(delivery_status=status, delivery_error=detail)
-    return status
-
-
-def _email_body(answer: Answer) -> str:
-    # The text as written, then who sent it and the reference to quote, since the
-    # sender address takes no replies.
-    with translation.override(settings.LANGUAGE_CODE):
-        signature = _("Service centralisateur – %(city)s\nRéférence de votre demande : %(reference)s") % {
-            "city": settings.EUSP_CITY_NAME,
-            "reference": answer.service_request.reference,
-        }
-    return f"{answer.text}\n\n-- \n{signature}\n"

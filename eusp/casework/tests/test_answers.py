@@ -10,10 +10,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from eusp.casework.models import Answer, AnswerChannel, EventKind, ServiceRequest
-from eusp.casework.services import answer_deliver, answer_placeholders, answer_render, request_answer
+from eusp.casework.services import answer_placeholders, answer_render, request_answer
 from eusp.casework.views.answers import answers_panel_context
 from eusp.directory.models import AnswerTemplate, District, Origin, Priority, State
 from eusp.directory.seed import ANSWER_TEMPLATES, seed_answer_templates, seed_reference_data
+from eusp.notifications.delivery import outbox_flush
+from eusp.notifications.models import OutboxMessage
+from eusp.notifications.outbox import outbox_resend
 from tests.factories import AgentFactory, CentralFactory, ServiceFactory, ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -233,6 +236,11 @@ def test_an_email_answer_skips_duplicates_without_email_and_says_so(central, dja
 # --- E-mail, through a real SMTP server -----------------------------------------------------
 
 
+def _to_requester(smtp_server) -> list:
+    """The mail to the requester (creating the request alerted its services too)."""
+    return [m for m in smtp_server.messages if m.rcpt_tos == ["jeanne.durand@example.org"]]
+
+
 def test_an_email_answer_is_really_sent_after_the_commit(
     central, smtp_server, settings, django_capture_on_commit_callbacks
 ):
@@ -244,8 +252,8 @@ def test_an_email_answer_is_really_sent_after_the_commit(
     # Nothing leaves before the commit, so a rolled-back answer sends nothing.
     assert smtp_server.messages == []
     for callback in callbacks:
-        callback()
-    [mail] = smtp_server.messages
+        callback()  # the outbox asks the worker (here, at once) to deliver
+    [mail] = _to_requester(smtp_server)
     assert mail.rcpt_tos == ["jeanne.durand@example.org"]
     assert mail.message["To"] == "jeanne.durand@example.org"
     assert mail.message["From"] == "Mairie <ne-pas-repondre@valmont.test>"
@@ -254,14 +262,15 @@ def test_an_email_answer_is_really_sent_after_the_commit(
     assert sr.reference in mail.body
     answer.refresh_from_db()
     assert answer.delivery_status == Answer.DeliveryStatus.SENT
-    assert answer.recipient_email == "jeanne.durand@example.org"
+    assert (answer.outbox_message.kind, answer.outbox_message.to) == ("answer", "jeanne.durand@example.org")
+    assert answer.outbox_message.service_request == sr
 
 
 def test_a_custom_subject_is_kept_and_filled_in(central, smtp_server, django_capture_on_commit_callbacks):
     sr = _request(central)
     with django_capture_on_commit_callbacks(execute=True):
         _answer(sr, central, channel=AnswerChannel.EMAIL, subject="Suite à votre signalement {reference}")
-    assert smtp_server.messages[0].message["Subject"] == f"Suite à votre signalement {sr.reference}"
+    assert _to_requester(smtp_server)[0].message["Subject"] == f"Suite à votre signalement {sr.reference}"
 
 
 def test_a_subject_is_sent_on_one_line_whatever_the_citizen_typed(
@@ -271,37 +280,44 @@ def test_a_subject_is_sent_on_one_line_whatever_the_citizen_typed(
     with django_capture_on_commit_callbacks(execute=True):
         [answer] = _answer(sr, central, channel=AnswerChannel.EMAIL, subject="Re : {objet}")
     assert answer.subject == "Re : Trou Bcc: victime@example.org"
-    [mail] = smtp_server.messages
-    assert mail.rcpt_tos == ["jeanne.durand@example.org"]
+    [mail] = _to_requester(smtp_server)
+    assert mail.message["Subject"] == "Re : Trou Bcc: victime@example.org"
     assert Answer.objects.get().delivery_status == Answer.DeliveryStatus.SENT
 
 
-def test_a_mail_server_down_marks_the_answer_failed_and_raises_nothing(
+def test_a_mail_server_down_keeps_the_answer_pending_with_its_error_and_raises_nothing(
     central, smtp_unreachable, django_capture_on_commit_callbacks
 ):
     sr = _request(central)
     with django_capture_on_commit_callbacks(execute=True):
         [answer] = _answer(sr, central, channel=AnswerChannel.EMAIL)
     answer.refresh_from_db()
-    assert answer.delivery_status == Answer.DeliveryStatus.FAILED
-    assert answer.delivery_error
+    assert answer.delivery_status == Answer.DeliveryStatus.PENDING
+    assert "Connection refused" in answer.delivery_error or "Errno" in answer.delivery_error
+    assert answer.outbox_message.attempts == 1
     assert sr.events.filter(kind=EventKind.ANSWER).exists()
 
 
-def test_delivery_can_be_retried_and_never_sends_twice(
+def test_an_answer_whose_retries_all_fail_shows_failed_and_resending_delivers_it_once(
     central, settings, smtp_server, django_capture_on_commit_callbacks
 ):
+    settings.EUSP_MAIL_MAX_ATTEMPTS = 2
     sr = _request(central)
     server_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 9  # discard port: nothing listens on loopback
     with django_capture_on_commit_callbacks(execute=True):
         [answer] = _answer(sr, central, channel=AnswerChannel.EMAIL)
-    assert Answer.objects.get(pk=answer.pk).delivery_status == Answer.DeliveryStatus.FAILED
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    outbox_flush()
+    answer.refresh_from_db()
+    assert answer.delivery_status == Answer.DeliveryStatus.FAILED
     settings.EMAIL_PORT = server_port
-    assert answer_deliver(answer.pk) == Answer.DeliveryStatus.SENT
-    assert answer_deliver(answer.pk) == Answer.DeliveryStatus.SENT
-    assert len(smtp_server.messages) == 1
-    assert Answer.objects.get(pk=answer.pk).delivery_error == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_resend(answer.outbox_message)
+    outbox_flush()
+    answer.refresh_from_db()
+    assert (answer.delivery_status, answer.delivery_error) == (Answer.DeliveryStatus.SENT, "")
+    assert len(_to_requester(smtp_server)) == 1
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -479,7 +495,7 @@ def test_no_template_changes_nothing_and_an_inactive_one_is_not_found(client, ce
 
 
 def _answers_list(sr, can_answer: bool) -> str:
-    context = {"sr": sr, "answers": sr.answers.select_related("author"), "can_answer": can_answer}
+    context = {"sr": sr, "answers": sr.answers.select_related("author", "outbox_message"), "can_answer": can_answer}
     return render_to_string("casework/includes/_answers.html", context)
 
 
@@ -493,9 +509,11 @@ def test_the_answers_list_shows_delivery_and_the_error_only_to_the_central_servi
         recipient_email="jeanne.durand@example.org",
         text="…",
         author=central,
-        delivery_status=Answer.DeliveryStatus.FAILED,
-        delivery_error="Connection refused",
-    )
+        outbox_message=OutboxMessage.objects.create(
+            kind="answer", to="jeanne.durand@example.org", subject="…", body_text="…", status="failed",
+            attempts=8, last_error="Connection refused",
+        ),
+    )  # fmt: skip
     for_central = _answers_list(sr, can_answer=True)
     assert "Répondre à l'usager</a>" in for_central
     assert f"/demandes/{sr.reference}/reponses/{letter.pk}/lettre/" in for_central
@@ -537,7 +555,7 @@ def test_an_email_answer_from_the_form_reaches_the_mail_server(client, committed
     assert response.redirect_chain == [(sr.get_absolute_url(), 302)]
     assert "La réponse a été envoyée par e-mail à jeanne.durand@example.org." in response.content.decode()
     # The request's creation alerted its services too; the answer is the mail to the requester.
-    [mail] = [m for m in smtp_server.messages if m.rcpt_tos == ["jeanne.durand@example.org"]]
+    [mail] = _to_requester(smtp_server)
     assert mail.message["To"] == "jeanne.durand@example.org"
     assert Answer.objects.get().delivery_status == Answer.DeliveryStatus.SENT
 
@@ -548,8 +566,10 @@ def test_with_the_mail_server_down_the_answer_is_saved_and_the_user_told(client,
     client.force_login(committed)
     response = client.post(_create_url(sr), _post_data(channel="email"), follow=True)
     assert response.redirect_chain == [(sr.get_absolute_url(), 302)]
-    assert "l&#x27;e-mail n&#x27;a pas pu être envoyé" in response.content.decode()
+    page = response.content.decode()
+    assert "l&#x27;e-mail à jeanne.durand@example.org est en attente d&#x27;envoi" in page
     answer = Answer.objects.get()
-    assert answer.delivery_status == Answer.DeliveryStatus.FAILED
+    assert answer.delivery_status == Answer.DeliveryStatus.PENDING
     assert answer.delivery_error
+    assert "En attente d&#x27;envoi – jeanne.durand@example.org" in page
     assert sr.events.filter(kind=EventKind.ANSWER).count() == 1

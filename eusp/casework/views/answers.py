@@ -29,7 +29,7 @@ def _answerable(request, reference: str) -> ServiceRequest:
 
 def answers_panel_context(user, sr: ServiceRequest) -> dict:
     """What the sheet's « Réponses à l'usager » panel needs (casework/includes/_answers.html)."""
-    return {"answers": list(sr.answers.select_related("author")), "can_answer": can(user, Action.ANSWER, sr)}
+    return {"answers": list(sr.answers.select_related("author", "outbox_message")), "can_answer": can(user, Action.ANSWER, sr)}
 
 
 def _render_form(request, sr: ServiceRequest, form: AnswerForm, duplicates: list, status: int = 200):
@@ -87,8 +87,8 @@ def _answered(request, sr: ServiceRequest, answers: list[Answer], duplicates: li
     """Say what happened, then show the sheet, or the letter to print."""
     answer, others = answers[0], answers[1:]
     if answer.channel == AnswerChannel.EMAIL:
-        # Sending is attempted when the transaction commits; a worker may do it later.
-        answer.refresh_from_db(fields=["delivery_status", "delivery_error"])
+        # The worker takes the mail as soon as the transaction commits; it may already be gone.
+        answer.outbox_message.refresh_from_db(fields=["status", "last_error"])
         email = {"email": answer.recipient_email}
         if answer.delivery_status == Answer.DeliveryStatus.SENT:
             messages.success(request, _("La réponse a été envoyée par e-mail à %(email)s.") % email)
