@@ -29,7 +29,10 @@ def _answerable(request, reference: str) -> ServiceRequest:
 
 def answers_panel_context(user, sr: ServiceRequest) -> dict:
     """What the sheet's « Réponses à l'usager » panel needs (casework/includes/_answers.html)."""
-    return {"answers": list(sr.answers.select_related("author", "outbox_message")), "can_answer": can(user, Action.ANSWER, sr)}
+    return {
+        "answers": list(sr.answers.select_related("author", "outbox_message")),
+        "can_answer": can(user, Action.ANSWER, sr),
+    }
 
 
 def _render_form(request, sr: ServiceRequest, form: AnswerForm, duplicates: list, status: int = 200):
