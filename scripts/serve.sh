@@ -10,8 +10,8 @@ export EUSP_SITE_URL=${EUSP_SITE_URL:-http://$HOST:$PORT}
 
 $PY manage.py db_worker --queue-name default &
 worker=$!
-# Retries and any mail whose task never ran: the outbox is drained every 15 s.
-$PY manage.py outbox_deliver --loop --interval 15 &
+# Retries, any mail whose task never ran, and the daily jobs (reminders, digests).
+$PY manage.py scheduler --loop --interval 15 &
 mailer=$!
 trap 'kill $worker $mailer 2>/dev/null || true' EXIT INT TERM
 

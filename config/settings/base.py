@@ -180,6 +180,14 @@ EUSP_MAIL_BACKOFF_SECONDS = [int(delay) for delay in env_list("EUSP_MAIL_BACKOFF
 EUSP_MAIL_MAX_ATTEMPTS = int(os.environ.get("EUSP_MAIL_MAX_ATTEMPTS", "8"))
 EUSP_MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("EUSP_MAIL_CLAIM_TIMEOUT_SECONDS", "600"))
 
+# Daily jobs of the worker (manage.py scheduler --loop): name → (function, local hour
+# after which it runs). Each runs once a day, on one machine; a late worker catches up.
+EUSP_DAILY_JOBS = {
+    "reminders": ("eusp.casework.services.reminder_schedule.reminders_run", int(os.environ.get("EUSP_REMINDERS_HOUR", "6"))),
+    "digests": ("eusp.notifications.digest.digests_send", int(os.environ.get("EUSP_DIGEST_HOUR", "7"))),
+}
+EUSP_JOB_TAKEOVER_SECONDS = int(os.environ.get("EUSP_JOB_TAKEOVER_SECONDS", "3600"))
+
 # Product settings (later editable in /administration/).
 EUSP_CITY_NAME = os.environ.get("EUSP_CITY_NAME", "Ville de Valmont-sur-Loire")
 EUSP_SITE_URL = os.environ.get("EUSP_SITE_URL", "http://127.0.0.1:8000")

@@ -12,7 +12,7 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ("services", "groups", "user_permissions")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("e-USP"), {"fields": ("profile", "services", "job_title", "phone")}),
+        (_("e-USP"), {"fields": ("profile", "services", "job_title", "phone", "alert_mode")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

@@ -10,6 +10,11 @@ class Profile(models.TextChoices):
     AGENT = "agent", _("Agent de service")
 
 
+class AlertMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Chaque alerte dès qu'elle survient")
+    DIGEST = "digest", _("Un récapitulatif par jour")
+
+
 class User(AbstractUser):
     """A person who logs in. Exactly one profile; agents belong to one or more services."""
 
@@ -19,6 +24,9 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     job_title = models.CharField(_("fonction"), max_length=120, blank=True)
+    alert_mode = models.CharField(
+        _("alertes par e-mail"), max_length=10, choices=AlertMode.choices, default=AlertMode.IMMEDIATE
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("utilisateur")

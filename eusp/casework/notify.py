@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from eusp.accounts.models import Profile, User
 from eusp.directory.models import Service
+from eusp.notifications.digest import alert_queue
 from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import outbox_enqueue
 
@@ -24,9 +25,9 @@ def request_link(sr: ServiceRequest) -> str:
 
 
 def _enqueue(sr: ServiceRequest, recipients, *, subject: str, text: str, kind, html: str = "", dedupe_key=None) -> int:
-    """One outbox row per (address, user); returns how many were written."""
+    """One mail per (address, user), or a line in their digest; returns how many were kept."""
     queued = [
-        outbox_enqueue(
+        alert_queue(
             to=address,
             subject=" ".join(subject.split()),  # one line: no header injection from a subject
             text=text,

@@ -78,3 +78,55 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to} : {self.subject}"
+
+
+class DigestEntry(models.Model):
+    """An alert kept for the daily digest of a user who chose one, instead of its own mail.
+
+    Written in the transaction of the event, like an outbox row; the digest job gathers
+    a user's pending entries into one outbox mail and links them to it, in one
+    transaction, so an entry is in one digest only."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("destinataire"), on_delete=models.CASCADE, related_name="+"
+    )
+    service_request = models.ForeignKey(
+        "casework.ServiceRequest",
+        verbose_name=_("demande"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=OutboxMessage.Kind.choices)
+    subject = models.CharField(_("objet"), max_length=255)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    digest = models.ForeignKey(
+        OutboxMessage,
+        verbose_name=_("récapitulatif"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
+    dedupe_key = models.CharField(_("clé d'unicité"), max_length=200, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte en attente de récapitulatif")
+        verbose_name_plural = _("alertes en attente de récapitulatif")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key", "recipient"],
+                condition=Q(dedupe_key__isnull=False),
+                name="digest_dedupe_key_recipient_unique",
+            ),
+        ]
+        indexes = [
+            # The digest job: who has entries waiting, oldest first.
+            models.Index(
+                fields=["recipient", "created_at"], condition=Q(digest__isnull=True), name="digest_pending_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
