@@ -183,7 +183,10 @@ EUSP_MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("EUSP_MAIL_CLAIM_TIMEOUT_SE
 # Daily jobs of the worker (manage.py scheduler --loop): name → (function, local hour
 # after which it runs). Each runs once a day, on one machine; a late worker catches up.
 EUSP_DAILY_JOBS = {
-    "reminders": ("eusp.casework.services.reminder_schedule.reminders_run", int(os.environ.get("EUSP_REMINDERS_HOUR", "6"))),
+    "reminders": (
+        "eusp.casework.services.reminder_schedule.reminders_run",
+        int(os.environ.get("EUSP_REMINDERS_HOUR", "6")),
+    ),
     "digests": ("eusp.notifications.digest.digests_send", int(os.environ.get("EUSP_DIGEST_HOUR", "7"))),
 }
 EUSP_JOB_TAKEOVER_SECONDS = int(os.environ.get("EUSP_JOB_TAKEOVER_SECONDS", "3600"))
