@@ -24,3 +24,16 @@ def voirie(db):
 @pytest.fixture
 def agent(db, voirie):
     return AgentFactory(username="agent-test", services=[voirie])
+
+
+@pytest.fixture
+def no_delivery_task(monkeypatch):
+    """Mail stays in the outbox after commit, for tests that drive delivery themselves."""
+    queued = []
+
+    class Stub:
+        def enqueue(self, **kwargs):
+            queued.append(kwargs)
+
+    monkeypatch.setattr("eusp.notifications.outbox.outbox_deliver_task", Stub())
+    return queued

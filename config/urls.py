@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("eusp.accounts.urls")),
     path("demandes/", include("eusp.casework.urls")),
     path("archives/", archive_list_view, name="archive-list"),
+    path("administration/", include("eusp.administration.urls")),
     path("django-admin/", admin.site.urls),
     # The login page offers the language choice too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

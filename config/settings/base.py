@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "eusp.directory",
     "eusp.casework",
     "eusp.notifications",
+    "eusp.administration",
 ]
 
 MIDDLEWARE = [

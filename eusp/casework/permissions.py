@@ -98,6 +98,11 @@ def can_see_all_requests(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.profile == Profile.CENTRAL
 
 
+def can_administer(user: User) -> bool:
+    """/administration/ (users, reference data, settings, the mail queue): the central service."""
+    return user.is_authenticated and user.is_active and user.profile == Profile.CENTRAL
+
+
 def request_get_visible(user: User, reference: str, queryset: QuerySet | None = None) -> ServiceRequest:
     """The request with this reference if the user may see it; 404 otherwise (no hint it exists)."""
     try:

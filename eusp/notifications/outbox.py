@@ -77,7 +77,35 @@ def outbox_resend(message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def _delivery_enqueue(message_id: int) -> None:
+def outbox_resend_failed() -> int:
+    """Every failed mail back in the queue at once (after an SMTP outage is fixed)."""
+    with transaction.atomic():
+        count = OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).update(
+            status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if count:
+            transaction.on_commit(partial(_delivery_enqueue, None))
+    return count
+
+
+def outbox_copy(message: OutboxMessage) -> OutboxMessage:
+    """A sent mail sent again, as a new row (« l'usager ne l'a pas reçue »): the first
+    stays as the record of what was sent and when."""
+    with transaction.atomic():
+        copy = OutboxMessage.objects.create(
+            kind=message.kind,
+            to=message.to,
+            recipient=message.recipient,
+            service_request=message.service_request,
+            subject=message.subject,
+            body_text=message.body_text,
+            body_html=message.body_html,
+        )
+        transaction.on_commit(partial(_delivery_enqueue, copy.pk))
+    return copy
+
+
+def _delivery_enqueue(message_id: int | None) -> None:
     """Ask the worker to deliver now. A queue problem must never fail the user's action:
     the mail is safe in the outbox and the periodic flush (outbox_deliver) sends it."""
     try:

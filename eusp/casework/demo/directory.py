@@ -15,7 +15,7 @@ from itertools import accumulate
 from django.utils.translation import gettext as _
 from faker import Faker
 
-from eusp.accounts.models import Profile, User
+from eusp.accounts.models import AlertMode, Profile, User
 from eusp.directory.models import Category, District, Origin, Phase, Priority, Service, State
 from eusp.directory.seed import seed_reference_data
 
@@ -82,6 +82,8 @@ def _staff_ensure(services: dict[str, Service]) -> None:
                 "job_title": job_title,
                 "is_staff": admin,
                 "is_superuser": admin,
+                # Élus hear from many requests: the demo shows them the daily digest.
+                "alert_mode": AlertMode.DIGEST if profile == Profile.ELECTED else AlertMode.IMMEDIATE,
             },
         )
         if not created:

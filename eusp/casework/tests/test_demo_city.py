@@ -27,7 +27,8 @@ def demo_output():
 def test_the_three_demo_logins_exist_with_their_profiles(demo_output):
     central, elu, agent = (User.objects.get(username=name) for name in ("central", "elu", "agent"))
     assert (central.profile, central.is_staff, central.is_superuser) == (Profile.CENTRAL, True, True)
-    assert elu.profile == Profile.ELECTED
+    assert (elu.profile, elu.alert_mode) == (Profile.ELECTED, "digest")  # the demo shows the daily digest
+    assert (agent.alert_mode, central.alert_mode) == ("immediate", "immediate")
     assert agent.profile == Profile.AGENT
     assert [s.name for s in agent.services.all()] == ["Voirie"]
     assert all(u.check_password("demo") for u in (central, elu, agent))

@@ -27,16 +27,3 @@ def smtp_rejecting(settings):
     _use_smtp(settings, inbox.port)
     yield inbox
     controller.stop()
-
-
-@pytest.fixture
-def no_delivery_task(monkeypatch):
-    """Mail stays in the outbox after commit, for tests that drive delivery themselves."""
-    queued = []
-
-    class Stub:
-        def enqueue(self, **kwargs):
-            queued.append(kwargs)
-
-    monkeypatch.setattr("eusp.notifications.outbox.outbox_deliver_task", Stub())
-    return queued

@@ -1,0 +1,155 @@
+"""/administration/courriels/: the central service sees the mail queue and resends; nobody
+else gets in, by any URL or method."""
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from eusp.notifications.delivery import outbox_flush
+from eusp.notifications.models import OutboxMessage
+from eusp.notifications.outbox import outbox_enqueue
+from tests.factories import CentralFactory, ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = OutboxMessage.Status
+
+
+def _mail(to: str, **fields) -> OutboxMessage:
+    with transaction.atomic():
+        message = outbox_enqueue(to=to, subject=f"Alerte pour {to}", text=f"Bonjour {to}", kind="alert")
+    OutboxMessage.objects.filter(pk=message.pk).update(**fields)
+    message.refresh_from_db()
+    return message
+
+
+PAGES = [
+    ("get", "/administration/"),
+    ("get", "/administration/courriels/"),
+    ("get", "/administration/courriels/{pk}/"),
+    ("post", "/administration/courriels/{pk}/renvoyer/"),
+    ("post", "/administration/courriels/renvoyer-les-echecs/"),
+]
+
+
+@pytest.mark.parametrize("method, url", PAGES)
+@pytest.mark.parametrize("who", ["elected", "agent"])
+def test_only_the_central_service_gets_in(client, request, who, method, url, no_delivery_task):
+    failed = _mail("a@ville.test", status=Status.FAILED, attempts=8, last_error="550 no such user")
+    client.force_login(request.getfixturevalue(who))
+    response = getattr(client, method)(url.format(pk=failed.pk))
+    assert response.status_code == 403
+    failed.refresh_from_db()
+    assert failed.status == Status.FAILED  # nothing resent
+
+
+@pytest.mark.parametrize("method, url", PAGES)
+def test_anonymous_users_are_sent_to_the_login_page(client, method, url, no_delivery_task):
+    response = getattr(client, method)(url.format(pk=1))
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+
+def test_an_inactive_central_user_is_refused(client, no_delivery_task):
+    user = CentralFactory(is_active=False)
+    client.force_login(user)
+    assert client.get("/administration/courriels/").status_code in (302, 403)
+
+
+def test_the_list_shows_each_status_with_the_error_and_filters(client, central, no_delivery_task):
+    sr = ServiceRequestFactory(created_by=central)
+    OutboxMessage.objects.all().delete()
+    _mail("attente@ville.test", attempts=2, last_error="Connection refused")
+    _mail("echec@ville.test", status=Status.FAILED, attempts=8, last_error="550 5.1.1 no such user")
+    _mail("ok@ville.test", status=Status.SENT, sent_at=timezone.now(), service_request=sr)
+    client.force_login(central)
+    page = client.get("/administration/courriels/").content.decode()
+    assert "En attente : 1 · en cours d'envoi : 0 · en échec : 1." in page
+    for address in ("attente@ville.test", "echec@ville.test", "ok@ville.test"):
+        assert address in page
+    assert "550 5.1.1 no such user" in page and "Connection refused" in page
+    assert f'href="/demandes/{sr.reference}/"' in page
+
+    failed_only = client.get("/administration/courriels/?etat=failed").content.decode()
+    assert "echec@ville.test" in failed_only and "ok@ville.test" not in failed_only
+    by_reference = client.get(f"/administration/courriels/?q={sr.reference}").content.decode()
+    assert "ok@ville.test" in by_reference and "echec@ville.test" not in by_reference
+    by_address = client.get("/administration/courriels/?q=ECHEC@ville.test").content.decode()
+    assert "echec@ville.test" in by_address and "ok@ville.test" not in by_address
+
+
+@pytest.mark.parametrize(
+    "query", ["?etat=nimporte", "?type=%00", "?page=-3", "?page=abc", "?page=99999999999", "?q=" + "x" * 5000]
+)
+def test_crafted_parameters_get_a_page_not_an_error(client, central, query):
+    client.force_login(central)
+    assert client.get("/administration/courriels/" + query).status_code == 200
+
+
+def test_pages_go_on_without_counting(client, central, no_delivery_task):
+    for n in range(51):
+        _mail(f"a{n}@ville.test")
+    client.force_login(central)
+    first = client.get("/administration/courriels/").content.decode()
+    assert 'rel="next"' in first and "a0@ville.test" not in first  # newest first
+    second = client.get("/administration/courriels/?page=2").content.decode()
+    assert "a0@ville.test" in second and 'rel="next"' not in second and 'rel="prev"' in second
+
+
+def test_resending_a_failed_mail_delivers_it_and_keeps_the_filters(client, central, smtp_server):
+    failed = _mail("agent@ville.test", status=Status.FAILED, attempts=8, last_error="SMTP down")
+    client.force_login(central)
+    response = client.post(
+        f"/administration/courriels/{failed.pk}/renvoyer/", {"next": "/administration/courriels/?etat=failed"}
+    )
+    assert response["Location"] == "/administration/courriels/?etat=failed"
+    outbox_flush()
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (Status.SENT, 1)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["agent@ville.test"]]
+
+
+def test_a_foreign_next_url_is_ignored(client, central, no_delivery_task):
+    failed = _mail("agent@ville.test", status=Status.FAILED)
+    client.force_login(central)
+    response = client.post(f"/administration/courriels/{failed.pk}/renvoyer/", {"next": "https://evil.example/"})
+    assert response["Location"] == f"/administration/courriels/{failed.pk}/"
+
+
+def test_resending_a_sent_mail_sends_a_copy_and_keeps_the_record(client, central, smtp_server):
+    sent = _mail("usager@example.org", status=Status.SENT, sent_at=timezone.now())
+    client.force_login(central)
+    response = client.post(f"/administration/courriels/{sent.pk}/renvoyer/", follow=True)
+    assert "Une copie du courriel à usager@example.org" in response.content.decode()
+    outbox_flush()
+    assert OutboxMessage.objects.filter(to="usager@example.org", status=Status.SENT).count() == 2
+    assert len(smtp_server.messages) == 1
+
+
+def test_resend_all_failed(client, central, smtp_server):
+    for n in range(3):
+        _mail(f"a{n}@ville.test", status=Status.FAILED, attempts=8)
+    client.force_login(central)
+    response = client.post("/administration/courriels/renvoyer-les-echecs/", follow=True)
+    assert "3 courriels en échec remis en file d&#x27;envoi." in response.content.decode()
+    outbox_flush()
+    assert not OutboxMessage.objects.filter(status=Status.FAILED).exists()
+    assert len(smtp_server.messages) == 3
+
+
+def test_the_detail_shows_the_text_sent_and_the_error(client, central, no_delivery_task):
+    failed = _mail("agent@ville.test", status=Status.FAILED, attempts=8, last_error="550 no such user")
+    client.force_login(central)
+    page = client.get(f"/administration/courriels/{failed.pk}/").content.decode()
+    assert "Bonjour agent@ville.test" in page and "550 no such user" in page
+    assert client.get("/administration/courriels/999999/").status_code == 404
+
+
+def test_the_mail_list_runs_a_bounded_number_of_queries(
+    client, central, no_delivery_task, django_assert_max_num_queries
+):
+    sr = ServiceRequestFactory(created_by=central)
+    for n in range(30):
+        _mail(f"a{n}@ville.test", service_request=sr)
+    client.force_login(central)
+    with django_assert_max_num_queries(8):
+        client.get("/administration/courriels/")

@@ -1,0 +1,101 @@
+"""/administration/courriels/: the mail queue — pending, sent, failed with the error — and
+« Renvoyer »."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from eusp.notifications.models import OutboxMessage
+from eusp.notifications.outbox import outbox_copy, outbox_resend, outbox_resend_failed
+from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
+
+from ..access import administration_required
+
+PAGE_SIZE = 50
+MAX_PAGE = 2000  # deep pages of years of sent mail: search by address or reference instead
+
+Status = OutboxMessage.Status
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return min(max(int(value or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+@administration_required
+def mail_list_view(request):
+    status = request.GET.get("etat", "")
+    status = status if status in Status.values else ""
+    kind = request.GET.get("type", "")
+    kind = kind if kind in OutboxMessage.Kind.values else ""
+    query = request.GET.get("q", "")[:254]
+    number = _page_number(request.GET.get("page"))
+    # One row more than a page says whether there is a next one, without counting
+    # years of sent mail.
+    offset = (number - 1) * PAGE_SIZE
+    rows = list(outbox_list(status=status, kind=kind, query=query)[offset : offset + PAGE_SIZE + 1])
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "rows": rows[:PAGE_SIZE],
+        "page_number": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "query_string": params.urlencode(),
+        "status": status,
+        "kind": kind,
+        "query": query,
+        "statuses": Status.choices,
+        "kinds": OutboxMessage.Kind.choices,
+        "counts": outbox_waiting_counts(),
+    }
+    return render(request, "administration/mail_list.html", context)
+
+
+@administration_required
+def mail_detail_view(request, pk: int):
+    message = get_object_or_404(OutboxMessage.objects.select_related("service_request", "recipient"), pk=pk)
+    return render(request, "administration/mail_detail.html", {"message": message})
+
+
+@require_POST
+@administration_required
+def mail_resend_view(request, pk: int):
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    if message.status == Status.SENT:
+        outbox_copy(message)
+        messages.success(request, _("Une copie du courriel à %(to)s est partie en file d'envoi.") % {"to": message.to})
+    elif message.status == Status.SENDING:
+        messages.warning(request, _("Ce courriel est en cours d'envoi : attendez son résultat avant de le renvoyer."))
+    else:
+        outbox_resend(message)
+        messages.success(request, _("Le courriel à %(to)s est remis en file d'envoi.") % {"to": message.to})
+    return _back(request, "administration:mail-detail", pk=pk)
+
+
+@require_POST
+@administration_required
+def mail_resend_failed_view(request):
+    count = outbox_resend_failed()
+    if count:
+        text = ngettext(
+            "%(count)d courriel en échec remis en file d'envoi.",
+            "%(count)d courriels en échec remis en file d'envoi.",
+            count,
+        )
+        messages.success(request, text % {"count": count})
+    else:
+        messages.info(request, _("Aucun courriel en échec à renvoyer."))
+    return _back(request, "administration:mail-list")
+
+
+def _back(request, fallback: str, **kwargs):
+    """Back to the page the button was on (its filters kept), never to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback, **kwargs)
