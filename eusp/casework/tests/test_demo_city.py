@@ -174,3 +174,17 @@ def test_finished_requests_carry_what_the_services_would_have_set(demo_output):
     assert not done.filter(done_on__isnull=True).exists()
     assert not closed.filter(closing_reason="").exists()
     assert not ServiceRequest.objects.exclude(state__phase=Phase.DONE).filter(done_on__isnull=False).exists()
+
+
+def test_demo_logins_says_where_mail_goes(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    assert f"ils sont écrits dans {tmp_path / 'mail'}/" in out.getvalue()
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = (
+        "django.core.mail.backends.smtp.EmailBackend", "smtp.ville.fr", 587,
+    )  # fmt: skip
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    assert "envoyés par le serveur SMTP smtp.ville.fr:587" in out.getvalue()

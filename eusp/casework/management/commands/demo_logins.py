@@ -8,11 +8,21 @@ from eusp.casework.demo import city
 from eusp.casework.demo.directory import DEMO_PASSWORD
 
 
+def mail_destination() -> str:
+    """Where mail goes, so a developer knows where to read it."""
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        return f"Courriels : pas de serveur SMTP (EMAIL_HOST), ils sont écrits dans {settings.EMAIL_FILE_PATH}/"
+    if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        return f"Courriels : envoyés par le serveur SMTP {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    return f"Courriels : {settings.EMAIL_BACKEND}"
+
+
 class Command(BaseCommand):
     help = "Affiche l'adresse d'e-USP et les comptes de démonstration encore valides."
 
     def handle(self, *args, **options):
         self.stdout.write(f"e-USP : {settings.EUSP_SITE_URL}")
+        self.stdout.write(mail_destination())
         users = User.objects.filter(username__in=city.DEMO_LOGINS).prefetch_related("services")
         by_name = {u.username: u for u in users}
         # Only accounts whose password is still « demo »: a changed password is never hinted at.
