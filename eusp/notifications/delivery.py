@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxMessage.Status
 ERROR_MAX_CHARS = 2000
+RECIPIENT_DEACTIVATED = "Non envoyé : le compte du destinataire a été désactivé."
 INTERRUPTED = "Envoi interrompu : le processus d'envoi s'est arrêté avant d'en connaître l'issue."
 
 
@@ -82,8 +83,17 @@ def outbox_deliver(message_id: int, *, worker_id: str | None = None, connection=
             )
             if not claimed:
                 return False
-        message = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_by=worker_id).first()
+        message = (
+            OutboxMessage.objects.select_related("recipient")
+            .filter(pk=message_id, status=Status.SENDING, claimed_by=worker_id)
+            .first()
+        )
         if message is None:
+            return False
+        if message.recipient is not None and not message.recipient.is_active:
+            OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker_id).update(
+                status=Status.CANCELLED, last_error=RECIPIENT_DEACTIVATED
+            )
             return False
     except Exception:
         logger.exception("Outbox: could not load message %s", message_id)

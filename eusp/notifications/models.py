@@ -23,6 +23,8 @@ class OutboxMessage(models.Model):
         SENDING = "sending", _("En cours d'envoi")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec")
+        # Its recipient was deactivated before it left: never sent, never resent.
+        CANCELLED = "cancelled", _("Annulé")
 
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     to = models.EmailField(_("destinataire"), max_length=254)

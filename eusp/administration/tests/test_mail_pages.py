@@ -153,3 +153,14 @@ def test_the_mail_list_runs_a_bounded_number_of_queries(
     client.force_login(central)
     with django_assert_max_num_queries(8):
         client.get("/administration/courriels/")
+
+
+def test_a_cancelled_mail_cannot_be_resent(client, central, smtp_server):
+    cancelled = _mail("parti@ville.test", status=Status.CANCELLED, last_error="compte désactivé")
+    client.force_login(central)
+    page = client.get(f"/administration/courriels/{cancelled.pk}/").content.decode()
+    assert f"/administration/courriels/{cancelled.pk}/renvoyer/" not in page
+    response = client.post(f"/administration/courriels/{cancelled.pk}/renvoyer/", follow=True)
+    assert "Ce courriel est annulé" in response.content.decode()
+    outbox_flush()
+    assert smtp_server.messages == []

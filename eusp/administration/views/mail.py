@@ -69,6 +69,8 @@ def mail_resend_view(request, pk: int):
     if message.status == Status.SENT:
         outbox_copy(message)
         messages.success(request, _("Une copie du courriel à %(to)s est partie en file d'envoi.") % {"to": message.to})
+    elif message.status == Status.CANCELLED:
+        messages.warning(request, _("Ce courriel est annulé : le compte de son destinataire est désactivé."))
     elif message.status == Status.SENDING:
         messages.warning(request, _("Ce courriel est en cours d'envoi : attendez son résultat avant de le renvoyer."))
     else:

@@ -1,6 +1,7 @@
 import pytest
 from django.db import transaction
 
+from eusp.notifications.delivery import outbox_flush
 from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import outbox_enqueue, outbox_resend
 from tests.factories import AgentFactory
@@ -51,6 +52,20 @@ def test_an_inactive_user_gets_nothing():
     assert _enqueue(to=user.email, recipient=user) is None
     assert _enqueue(to="", recipient=AgentFactory()) is None
     assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_user_deactivated_before_delivery_gets_nothing_and_it_shows(smtp_server, no_delivery_task):
+    user = AgentFactory(email="parti@ville.test")
+    message = _enqueue(to=user.email, recipient=user)
+    user.is_active = False
+    user.save()
+    outbox_flush()
+    assert smtp_server.messages == []
+    message.refresh_from_db()
+    assert message.status == Status.CANCELLED
+    assert "désactivé" in message.last_error
+    assert outbox_resend(message).status == Status.CANCELLED  # nothing to resend
 
 
 @pytest.mark.django_db
