@@ -19,6 +19,9 @@ from eusp.notifications.outbox import outbox_enqueue
 
 from .models import Answer, Reminder, ServiceRequest
 
+# With the request's and the service's ids: the central service is alerted once per pair.
+ESCALATION_KEY = "reminders-unanswered"
+
 
 def request_link(sr: ServiceRequest) -> str:
     return settings.EUSP_SITE_URL.rstrip("/") + sr.get_absolute_url()
@@ -142,7 +145,7 @@ def notify_reminders_unanswered(sr: ServiceRequest, service: Service, count: int
         subject=subject,
         text=text,
         kind=OutboxMessage.Kind.REMINDER,
-        dedupe_key=f"reminders-unanswered:{sr.pk}:{service.pk}",
+        dedupe_key=f"{ESCALATION_KEY}:{sr.pk}:{service.pk}",
     )
 
 

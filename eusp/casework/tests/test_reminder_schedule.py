@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from eusp.casework.models import EventKind, ServiceRequest
 from eusp.casework.services import request_instruct
-from eusp.casework.services.reminder_schedule import ReminderPolicy, reminders_run
+from eusp.casework.services.reminder_schedule import ReminderPolicy, candidates, reminders_run
 from eusp.notifications.models import OutboxMessage
 from tests.factories import AgentFactory, ServiceFactory, ServiceRequestFactory
 
@@ -65,6 +65,20 @@ def test_again_every_five_working_days_then_the_central_service_is_alerted(sr, c
     # The alert is sent once, however often the schedule runs afterwards.
     assert reminders_run(today=later + datetime.timedelta(days=7), policy=POLICY).escalated == 0
     assert OutboxMessage.objects.filter(to=central.email).count() == 1
+
+
+def test_the_daily_pass_leaves_out_in_sql_what_it_would_only_look_at(sr, central):
+    """At a million requests the pass must not lock and read every late request each day."""
+    first = MONDAY + datetime.timedelta(days=8)
+    day = datetime.timedelta(days=1)
+    assert list(candidates(first, POLICY)) == [sr.pk]
+    reminders_run(today=first, policy=POLICY)
+    assert list(candidates(first, POLICY)) == list(candidates(first + 4 * day, POLICY)) == []  # just reminded
+    assert list(candidates(first + 7 * day, POLICY)) == [sr.pk]
+    reminders_run(today=first + 7 * day, policy=POLICY)
+    assert list(candidates(first + 14 * day, POLICY)) == [sr.pk]  # the maximum reached: the central service next
+    assert reminders_run(today=first + 14 * day, policy=POLICY).escalated == 1
+    assert list(candidates(first + 21 * day, POLICY)) == []  # nothing left to do for it
 
 
 def test_past_due_work_reminds_the_executing_service(sr, central):
