@@ -12,7 +12,9 @@ def preferences_view(request):
     form = PreferencesForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            # Only this field: an administrator's change to the same account meanwhile
+            # (deactivation, new address) must not be overwritten.
+            form.instance.save(update_fields=["alert_mode"])
             messages.success(request, _("Vos préférences sont enregistrées."))
             return redirect("accounts:preferences")
         return render(request, "accounts/preferences.html", {"form": form}, status=400)

@@ -39,6 +39,8 @@ def alert_queue(
 ) -> OutboxMessage | DigestEntry | None:
     """An alert to a person: their own mail now, or a line in tomorrow morning's digest,
     as they chose. A service mailbox (no user) always gets the mail now."""
+    if dedupe_key is not None and recipient is not None and _already_kept(dedupe_key, recipient):
+        return None  # told before, in a digest or by its own mail, whichever mode they had then
     if recipient is None or recipient.alert_mode != AlertMode.DIGEST:
         return outbox_enqueue(
             to=to,
@@ -67,10 +69,7 @@ def digest_defer(
     user or a dedupe key already used for them."""
     if not recipient.is_active:
         return None
-    if dedupe_key is not None and (
-        DigestEntry.objects.filter(dedupe_key=dedupe_key, recipient=recipient).exists()
-        or OutboxMessage.objects.filter(dedupe_key=dedupe_key, recipient=recipient).exists()
-    ):
+    if dedupe_key is not None and _already_kept(dedupe_key, recipient):
         return None
     try:
         with transaction.atomic():  # a lost dedupe race leaves the caller's transaction usable
@@ -85,6 +84,13 @@ def digest_defer(
         if dedupe_key is None:
             raise
         return None
+
+
+def _already_kept(dedupe_key: str, recipient: User) -> bool:
+    return (
+        DigestEntry.objects.filter(dedupe_key=dedupe_key, recipient=recipient).exists()
+        or OutboxMessage.objects.filter(dedupe_key=dedupe_key, recipient=recipient).exists()
+    )
 
 
 def digests_send() -> int:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,10 @@ class OutboxMessage(models.Model):
     # EUSP_MAIL_CLAIM_TIMEOUT_SECONDS is a crashed worker's, and the row is due again.
     claimed_by = models.CharField(_("pris par"), max_length=128, blank=True)
     claimed_at = models.DateTimeField(_("pris le"), null=True, blank=True)
+    # « Renvoyer une copie » of a sent mail: the copy is a new row, the original stays.
+    copy_of = models.ForeignKey(
+        "self", verbose_name=_("copie de"), on_delete=models.PROTECT, null=True, blank=True, related_name="copies"
+    )
     # For scheduled mail: the same key to the same address is written once only.
     dedupe_key = models.CharField(_("clé d'unicité"), max_length=200, null=True, blank=True)
 
@@ -76,6 +81,8 @@ class OutboxMessage(models.Model):
             # The admin listing, newest first, with or without a status filter.
             models.Index(fields=["status", "-created_at"], name="outbox_status_created_idx"),
             models.Index(fields=["-created_at"], name="outbox_created_idx"),
+            # The mail page's search by address (case-insensitive: UPPER(to) = UPPER(…)).
+            models.Index(Upper("to"), name="outbox_to_upper_idx"),
         ]
 
     def __str__(self) -> str:

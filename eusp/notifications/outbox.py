@@ -5,6 +5,7 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
 from eusp.casework.models import ServiceRequest
@@ -88,18 +89,30 @@ def outbox_resend_failed() -> int:
     return count
 
 
+class CopyRefused(Exception):
+    """Why a copy of a sent mail is not made (a message for the user)."""
+
+
 def outbox_copy(message: OutboxMessage) -> OutboxMessage:
     """A sent mail sent again, as a new row (« l'usager ne l'a pas reçue »): the first
-    stays as the record of what was sent and when."""
+    stays as the record of what was sent and when. One copy at a time: a double click,
+    or two people at once, queue one copy."""
     with transaction.atomic():
+        original = OutboxMessage.objects.select_for_update().select_related("recipient").get(pk=message.pk)
+        if original.recipient is not None and not original.recipient.is_active:
+            raise CopyRefused(_("Le compte du destinataire est désactivé : aucune copie n'est envoyée."))
+        waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]
+        if original.copies.filter(status__in=waiting).exists():
+            raise CopyRefused(_("Une copie de ce courriel est déjà en file d'envoi."))
         copy = OutboxMessage.objects.create(
-            kind=message.kind,
-            to=message.to,
-            recipient=message.recipient,
-            service_request=message.service_request,
-            subject=message.subject,
-            body_text=message.body_text,
-            body_html=message.body_html,
+            kind=original.kind,
+            to=original.to,
+            recipient=original.recipient,
+            service_request=original.service_request,
+            subject=original.subject,
+            body_text=original.body_text,
+            body_html=original.body_html,
+            copy_of=original,
         )
         transaction.on_commit(partial(_delivery_enqueue, copy.pk))
     return copy

@@ -78,7 +78,7 @@ def test_the_list_shows_each_status_with_the_error_and_filters(client, central, 
 
 
 @pytest.mark.parametrize(
-    "query", ["?etat=nimporte", "?type=%00", "?page=-3", "?page=abc", "?page=99999999999", "?q=" + "x" * 5000]
+    "query", ["?etat=nimporte", "?type=inconnu", "?page=-3", "?page=abc", "?page=99999999999", "?q=" + "x" * 5000]
 )
 def test_crafted_parameters_get_a_page_not_an_error(client, central, query):
     client.force_login(central)
@@ -120,9 +120,26 @@ def test_resending_a_sent_mail_sends_a_copy_and_keeps_the_record(client, central
     client.force_login(central)
     response = client.post(f"/administration/courriels/{sent.pk}/renvoyer/", follow=True)
     assert "Une copie du courriel à usager@example.org" in response.content.decode()
+    again = client.post(f"/administration/courriels/{sent.pk}/renvoyer/", follow=True)  # a double click
+    assert "Une copie de ce courriel est déjà en file d&#x27;envoi." in again.content.decode()
     outbox_flush()
     assert OutboxMessage.objects.filter(to="usager@example.org", status=Status.SENT).count() == 2
     assert len(smtp_server.messages) == 1
+    copy = OutboxMessage.objects.get(copy_of=sent)
+    assert "le courriel d'origine" in client.get(f"/administration/courriels/{copy.pk}/").content.decode()
+
+
+def test_no_copy_for_a_deactivated_recipient(client, central, smtp_server):
+    from tests.factories import AgentFactory
+
+    agent = AgentFactory(email="parti@ville.test")
+    sent = _mail("parti@ville.test", status=Status.SENT, sent_at=timezone.now(), recipient=agent)
+    agent.is_active = False
+    agent.save()
+    client.force_login(central)
+    response = client.post(f"/administration/courriels/{sent.pk}/renvoyer/", follow=True)
+    assert "Le compte du destinataire est désactivé" in response.content.decode()
+    assert not OutboxMessage.objects.filter(copy_of=sent).exists()
 
 
 def test_resend_all_failed(client, central, smtp_server):

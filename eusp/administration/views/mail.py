@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from eusp.notifications.models import OutboxMessage
-from eusp.notifications.outbox import outbox_copy, outbox_resend, outbox_resend_failed
+from eusp.notifications.outbox import CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
 from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
 
 from ..access import administration_required
@@ -67,8 +67,13 @@ def mail_detail_view(request, pk: int):
 def mail_resend_view(request, pk: int):
     message = get_object_or_404(OutboxMessage, pk=pk)
     if message.status == Status.SENT:
-        outbox_copy(message)
-        messages.success(request, _("Une copie du courriel à %(to)s est partie en file d'envoi.") % {"to": message.to})
+        try:
+            outbox_copy(message)
+        except CopyRefused as refusal:
+            messages.warning(request, str(refusal))
+        else:
+            text = _("Une copie du courriel à %(to)s est partie en file d'envoi.")
+            messages.success(request, text % {"to": message.to})
     elif message.status == Status.CANCELLED:
         messages.warning(request, _("Ce courriel est annulé : le compte de son destinataire est désactivé."))
     elif message.status == Status.SENDING:

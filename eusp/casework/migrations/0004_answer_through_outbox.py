@@ -18,7 +18,10 @@ def unsent_answers_to_outbox(apps, schema_editor):
             to=answer.recipient_email,
             service_request_id=answer.service_request_id,
             subject=answer.subject,
-            body_text=f"{answer.text}\n\n-- \n{settings.EUSP_CITY_NAME}\nRéférence de votre demande : {reference}\n",
+            body_text=(
+                f"{answer.text}\n\n-- \nService centralisateur – {settings.EUSP_CITY_NAME}\n"
+                f"Référence de votre demande : {reference}\n"
+            ),
             status=answer.delivery_status,
             last_error=answer.delivery_error,
             attempts=1 if answer.delivery_status == "failed" else 0,

@@ -103,7 +103,7 @@ def _check(*, sr: ServiceRequest, channel: str, text: str, subject: str, answere
         refuse(_("La date de la réponse ne peut pas être dans le futur."), "answered_on")
     if answered_on < sr.received_on:
         refuse(_("La date de la réponse ne peut pas précéder la réception de la demande."), "answered_on")
-    if channel == AnswerChannel.EMAIL and not sr.requester_email:
+    if channel == AnswerChannel.EMAIL and not sr.requester_email.strip():
         refuse(
             _(
                 "Le demandeur n'a pas d'adresse e-mail : renseignez d'abord son e-mail sur la demande, "
@@ -171,7 +171,7 @@ def request_answer(
     duplicates, skipped = [], []
     if include_duplicates:
         for duplicate in sr.duplicates.select_related("district", "instructing_service", "executing_service"):
-            if channel == AnswerChannel.EMAIL and not duplicate.requester_email:
+            if channel == AnswerChannel.EMAIL and not duplicate.requester_email.strip():
                 skipped.append(duplicate)
             else:
                 duplicates.append(duplicate)

@@ -145,8 +145,11 @@ def test_a_refused_answer_leaves_no_answer_and_no_event(central, overrides, fiel
     assert list(sr.events.values_list("kind", flat=True)) == [EventKind.CREATED]
 
 
-def test_an_email_answer_needs_the_requesters_email_first(central):
-    sr = _request(central, requester_email="")
+@pytest.mark.parametrize("email", ["", "   "])
+def test_an_email_answer_needs_the_requesters_email_first(central, email):
+    sr = _request(central)
+    ServiceRequest.objects.filter(pk=sr.pk).update(requester_email=email)  # blanks: an import, not the form
+    sr.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
         _answer(sr, central, channel=AnswerChannel.EMAIL)
     assert "renseignez d'abord son e-mail" in refused.value.message_dict["channel"][0]

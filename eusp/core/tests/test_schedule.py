@@ -91,3 +91,22 @@ def test_the_configured_jobs_are_the_reminders_and_the_digests():
 
     jobs = {name: import_string(path) for name, (path, _hour) in base.EUSP_DAILY_JOBS.items()}
     assert jobs == {"reminders": reminders_run, "digests": digests_send}
+
+
+def job_taken_over_meanwhile() -> str:
+    """A run so slow that another machine took the day over while it worked."""
+    JobRun.objects.filter(job="slow").update(claimed_by="machine-b", started_at=at(7, 8))
+    return "fini, mais trop tard"
+
+
+def test_a_run_given_up_on_does_not_mark_the_days_job_done(settings):
+    settings.EUSP_DAILY_JOBS = {"slow": (f"{__name__}.job_taken_over_meanwhile", 6)}
+    assert daily_jobs_run(now=at(7, 6), worker_id="machine-a") == ["slow"]
+    run = JobRun.objects.get(job="slow")
+    assert (run.claimed_by, run.finished_at, run.outcome) == ("machine-b", None, "")
+
+
+def test_a_claimed_day_is_looked_up_without_inserting(django_assert_num_queries):
+    daily_jobs_run(now=at(7, 10))
+    with django_assert_num_queries(2):  # one lookup per job, no INSERT hitting the constraint
+        assert daily_jobs_run(now=at(7, 10, 5)) == []

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from eusp.accounts.models import AlertMode
+from eusp.casework.notify import notify_reminders_unanswered
 from eusp.casework.services import request_assign, request_create
 from eusp.casework.services.reminders import request_remind
 from eusp.directory.models import Origin
@@ -125,3 +126,17 @@ def test_a_dedupe_key_keeps_one_entry_per_user(city):
     for _ in range(2):
         digest_defer(recipient=city["elu"], subject="Alerte", kind="reminder", service_request=sr, dedupe_key="k")
     assert DigestEntry.objects.filter(dedupe_key="k").count() == 1
+
+
+def test_switching_back_to_immediate_never_repeats_a_deduplicated_alert(city, smtp_server):
+    sr = _create(city, "Trou rue des Lilas")
+    central = city["central"]
+    central.alert_mode = AlertMode.DIGEST
+    central.save()
+    assert notify_reminders_unanswered(sr, city["roads"], 3) == 1  # kept for the digest
+    digests_send()
+    central.alert_mode = AlertMode.IMMEDIATE
+    central.save()
+    assert notify_reminders_unanswered(sr, city["roads"], 3) == 0  # the next day's run: already told
+    outbox_flush()
+    assert len(_mails_to(smtp_server, "claire@ville.test")) == 1
