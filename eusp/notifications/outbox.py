@@ -98,7 +98,7 @@ def outbox_copy(message: OutboxMessage) -> OutboxMessage:
     stays as the record of what was sent and when. One copy at a time: a double click,
     or two people at once, queue one copy."""
     with transaction.atomic():
-        original = OutboxMessage.objects.select_for_update().select_related("recipient").get(pk=message.pk)
+        original = OutboxMessage.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=message.pk)
         if original.recipient is not None and not original.recipient.is_active:
             raise CopyRefused(_("Le compte du destinataire est désactivé : aucune copie n'est envoyée."))
         waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]
