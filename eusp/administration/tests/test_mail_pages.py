@@ -181,3 +181,17 @@ def test_a_cancelled_mail_cannot_be_resent(client, central, smtp_server):
     assert "Ce courriel est annulé" in response.content.decode()
     outbox_flush()
     assert smtp_server.messages == []
+
+
+def test_the_central_dashboard_warns_of_failed_mail_and_only_the_central_one(
+    client, central, elected, no_delivery_task
+):
+    client.force_login(central)
+    assert "pas pu être envoyé" not in client.get("/").content.decode()
+    _mail("a@ville.test", status=Status.FAILED, attempts=8)
+    _mail("b@ville.test", status=Status.FAILED, attempts=8)
+    page = client.get("/").content.decode()
+    assert "2 courriels n'ont pas pu être envoyés." in page
+    assert 'href="/administration/courriels/?etat=failed"' in page
+    client.force_login(elected)
+    assert "pas pu être envoyé" not in client.get("/").content.decode()
