@@ -120,6 +120,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--digest-entries", type=int, default=20000)
+    parser.add_argument("--parts", default="delivery,schedule,digests", help="Which measures, comma-separated.")
     args = parser.parse_args()
     inbox = Inbox(port=free_port())
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
@@ -128,10 +129,14 @@ def main() -> None:
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", inbox.port, False
     print("| mesure | volume | durée | débit | remarque |\n|---|---|---:|---:|---|")
     try:
-        delivery(inbox, args.mails, workers=1)
-        delivery(inbox, args.mails, workers=2)
-        schedule()
-        digests(args.digest_entries)
+        parts = args.parts.split(",")
+        if "delivery" in parts:
+            delivery(inbox, args.mails, workers=1)
+            delivery(inbox, args.mails, workers=2)
+        if "schedule" in parts:
+            schedule()
+        if "digests" in parts:
+            digests(args.digest_entries)
     finally:
         controller.stop()
 

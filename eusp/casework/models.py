@@ -145,6 +145,10 @@ class ServiceRequest(models.Model):
     archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
     # Optimistic locking: a save carries the version it read; a stale one is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The timeline's notes, gathered for the word search (event_record appends to them);
+    # internal ones apart, since élus may not search what they may not read.
+    search_notes = models.TextField(editable=False, blank=True, default="")
+    search_internal_notes = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         verbose_name = _("demande")

@@ -13,9 +13,15 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Model, OuterRef, Subquery
 
-from ..events import events_bulk_record
+from ..events import events_bulk_record, search_notes_of
 from ..models import Answer, EventKind, Reminder, RequestEvent, ServiceRequest
 from .timeline import ANSWER_FIELDS, EVENT_FIELDS, REMINDER_FIELDS, REQUEST_FIELDS
+
+
+def _search_notes(timeline: list[tuple]) -> tuple[str, str]:
+    """What event_record would have gathered from these events (``EVENT_FIELDS`` less the id)."""
+    note_at, internal_at = EVENT_FIELDS.index("note") - 1, EVENT_FIELDS.index("is_internal") - 1
+    return search_notes_of((event[note_at], event[internal_at]) for event in timeline)
 
 
 def _per_request(model: type[Model], fields: tuple, ids: list[int], per_request: list[list[tuple]]) -> list[Model]:
@@ -28,6 +34,8 @@ def _per_request(model: type[Model], fields: tuple, ids: list[int], per_request:
 
 def write_orm(rows: list[tuple], events: list[list[tuple]], answers: list[list[tuple]], reminders: list[list[tuple]]):
     objs = [ServiceRequest(**dict(zip(REQUEST_FIELDS, row, strict=True))) for row in rows]
+    for obj, timeline in zip(objs, events, strict=True):
+        obj.search_notes, obj.search_internal_notes = _search_notes(timeline)
     ServiceRequest.objects.bulk_create(objs, batch_size=1000)
     ids = [obj.pk for obj in objs]
     if None in ids:  # a backend that does not return ids from a bulk insert
@@ -83,7 +91,12 @@ def write_copy(rows: list[tuple], events: list[list[tuple]], answers: list[list[
             [ServiceRequest._meta.db_table, len(rows)],
         )
         ids = [r[0] for r in cursor.fetchall()]
-        _copy(cursor, ServiceRequest, ("id", *REQUEST_FIELDS), ((pk, *row) for pk, row in zip(ids, rows, strict=True)))
+        _copy(
+            cursor,
+            ServiceRequest,
+            ("id", *REQUEST_FIELDS, "search_notes", "search_internal_notes"),
+            ((pk, *row, *_search_notes(timeline)) for pk, row, timeline in zip(ids, rows, events, strict=True)),
+        )
         dumps = json.dumps
         _copy(
             cursor,

@@ -1,0 +1,1 @@
+"""Finding requests by their words: folding, the reference jump, the database search."""
