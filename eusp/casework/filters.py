@@ -1,20 +1,46 @@
-"""List filters. Every filter is a query parameter, so a filtered view is a URL to bookmark."""
+"""List filters. Every filter is a query parameter, so a filtered view is a URL to bookmark.
+
+The same parameters drive /demandes/, /archives/, the advanced search and (later) the
+statistics and exports; an unknown or malformed value is ignored with a message on its
+field, never an error page.
+"""
+
+from datetime import datetime, time
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eusp.accounts.models import Profile, User
-from eusp.directory.models import District, Origin, Phase, Service, State
+from eusp.directory.models import Category, District, Origin, Phase, Priority, Service, State
+
+from .models import Answer
+from .search.query import SearchField, text_filter
+from .search.text import query_terms
+from .selectors import overdue_filter
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RequestFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Mots"), method="filter_words", max_length=200)
+    field = django_filters.ChoiceFilter(
+        label=_("Chercher les mots dans"),
+        choices=SearchField.choices()[1:],
+        method="filter_nothing",
+        empty_label=_("Partout"),
+    )
     state = django_filters.ModelChoiceFilter(label=_("État"), queryset=State.objects.all(), empty_label=_("Tous"))
     phase = django_filters.ChoiceFilter(
         label=_("Phase"), field_name="state__phase", choices=Phase.choices, empty_label=_("Toutes")
     )
     district = django_filters.ModelChoiceFilter(
         label=_("Quartier"), queryset=District.objects.all(), empty_label=_("Tous")
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Catégorie"), queryset=Category.objects.all(), empty_label=_("Toutes")
     )
     service = django_filters.ModelChoiceFilter(
         label=_("Service"),
@@ -23,12 +49,80 @@ class RequestFilter(django_filters.FilterSet):
         empty_label=_("Tous"),
         help_text=_("Instructeur ou exécution"),
     )
+    instructing_service = django_filters.ModelChoiceFilter(
+        label=_("Service instructeur"), queryset=Service.objects.all(), empty_label=_("Tous")
+    )
+    executing_service = django_filters.ModelChoiceFilter(
+        label=_("Service exécution"), queryset=Service.objects.all(), empty_label=_("Tous")
+    )
     referent_official = django_filters.ModelChoiceFilter(
         label=_("Élu référent"), queryset=User.objects.filter(profile=Profile.ELECTED), empty_label=_("Tous")
     )
     origin = django_filters.ModelChoiceFilter(
         label=_("Origine"), queryset=Origin.objects.all(), empty_label=_("Toutes")
     )
+    priority = django_filters.ModelChoiceFilter(
+        label=_("Priorité"), queryset=Priority.objects.all(), empty_label=_("Toutes")
+    )
+    received_from = django_filters.DateFilter(
+        label=_("Reçue à partir du"), field_name="received_on", lookup_expr="gte", widget=DATE
+    )
+    received_to = django_filters.DateFilter(
+        label=_("Reçue jusqu'au"), field_name="received_on", lookup_expr="lte", widget=DATE
+    )
+    closed_from = django_filters.DateFilter(label=_("Close à partir du"), method="filter_closed_from", widget=DATE)
+    closed_to = django_filters.DateFilter(label=_("Close jusqu'au"), method="filter_closed_to", widget=DATE)
+    overdue = django_filters.BooleanFilter(
+        label=_("En retard seulement"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    answered = django_filters.ChoiceFilter(
+        label=_("Réponse à l'usager"),
+        choices=[("oui", _("Donnée")), ("non", _("Pas encore"))],
+        method="filter_answered",
+        empty_label=_("Indifférent"),
+    )
+    mine = django_filters.BooleanFilter(
+        label=_("Mes demandes seulement"),
+        method="filter_mine",
+        widget=forms.CheckboxInput,
+        help_text=_("Saisies par moi ou dont je suis l'élu référent"),
+    )
+
+    # The list page shows these; the advanced search page shows them all.
+    COMMON = ("q", "state", "phase", "district", "service", "referent_official", "overdue", "mine")
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.profile == Profile.AGENT:
+            # An agent's requests are their services': « mine » would mean nothing more.
+            del self.filters["mine"]
+            self.form.fields.pop("mine", None)
+
+    def filter_words(self, queryset, name, value):
+        field = self.form.cleaned_data.get("field") or ""
+        return text_filter(queryset, query_terms(value), user=self.user, field=field)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_words
 
     def filter_service(self, queryset, name, value):
         return queryset.filter(Q(instructing_service=value) | Q(executing_service=value))
+
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(closed_at__lt=timezone.make_aware(datetime.combine(value, time.max)))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_filter()) if value else queryset
+
+    def filter_answered(self, queryset, name, value):
+        answered = Exists(Answer.objects.filter(service_request=OuterRef("pk")))
+        return queryset.filter(answered if value == "oui" else ~answered)
+
+    def filter_mine(self, queryset, name, value):
+        if not value or self.user is None:
+            return queryset
+        return queryset.filter(Q(created_by=self.user) | Q(referent_official=self.user))

@@ -7,6 +7,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -160,6 +162,13 @@ class ServiceRequest(models.Model):
             models.Index(fields=["is_archived", "-created_at", "-id"], name="request_live_recent_idx"),
             models.Index(fields=["-created_at", "-id"], name="request_recent_idx"),
             models.Index(fields=["due_on"], name="request_due_idx"),
+            # The sortable columns of the lists (keyset pages walk these, either way).
+            models.Index(fields=["is_archived", "-received_on", "-id"], name="request_live_received_idx"),
+            models.Index(fields=["is_archived", "year", "number"], name="request_live_reference_idx"),
+            models.Index(
+                F("is_archived"), Coalesce("due_on", Value(date(9999, 12, 31))), F("id"), name="request_live_due_idx"
+            ),
+            models.Index(fields=["closed_at"], name="request_closed_idx"),
             models.Index(fields=["received_on"], name="request_received_idx"),
             # The central dashboard's « réponse à faire »: latest work done first.
             # Partial: without it, a descending scan walks every NULL (not done) row first.
@@ -429,3 +438,41 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SavedSearch(models.Model):
+    """A list or search its owner named, to find again on their dashboard. Only the query
+    is kept: the requests shown are always those the owner may see at the time."""
+
+    class Target(models.TextChoices):
+        LIVE = "live", _("Demandes")
+        ARCHIVES = "archives", _("Archives")
+        SEARCH = "search", _("Recherche avancée")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("propriétaire"),
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+    )
+    name = models.CharField(_("nom"), max_length=80)
+    target = models.CharField(_("liste"), max_length=10, choices=Target.choices, default=Target.LIVE)
+    query = models.CharField(_("critères"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recherche enregistrée")
+        verbose_name_plural = _("recherches enregistrées")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_search_owner_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        path = {
+            self.Target.LIVE: reverse("casework:request-list"),
+            self.Target.ARCHIVES: reverse("archive-list"),
+            self.Target.SEARCH: reverse("casework:request-search"),
+        }[self.Target(self.target)]
+        return f"{path}?{self.query}" if self.query else path

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import answers, attachments, creation, editing, follow_up, listing
+from .views import answers, attachments, creation, editing, follow_up, listing, search
 
 
 class ReferenceConverter:
@@ -19,6 +19,10 @@ app_name = "casework"
 urlpatterns = [
     path("", listing.request_list_view, name="request-list"),
     path("nouvelle/", creation.request_create_view, name="request-create"),
+    path("recherche/", listing.advanced_search_view, name="request-search"),
+    path("recherche-rapide/", search.quick_search_view, name="quick-search"),
+    path("recherches/", search.saved_search_create_view, name="saved-search-create"),
+    path("recherches/<int:pk>/supprimer/", search.saved_search_delete_view, name="saved-search-delete"),
     path("nouvelle/services/", creation.category_services_view, name="request-category-services"),
     path("<reference:reference>/reponses/nouvelle/", answers.answer_create_view, name="answer-create"),
     path("<reference:reference>/reponses/modele/", answers.answer_template_view, name="answer-template"),

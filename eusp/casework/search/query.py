@@ -63,9 +63,7 @@ def text_rank(qs: QuerySet, terms: list[str], *, field: str = "") -> QuerySet:
     ranked = qs.model.objects.filter(pk__in=candidates)
     field = SearchField(field) if field in SearchField._value2member_map_ else SearchField.ALL
     if connection.vendor == "postgresql":
-        rank = RawSQL(
-            "ts_rank_cd(search_vector, to_tsquery('french'::regconfig, %s))", [_tsquery(terms, field)]
-        )
+        rank = RawSQL("ts_rank_cd(search_vector, to_tsquery('french'::regconfig, %s))", [_tsquery(terms, field)])
     else:
         rank = _sqlite_rank(terms, field)
     return ranked.annotate(rank=rank).order_by("-rank", "-created_at", "-pk")

@@ -143,3 +143,21 @@ def test_detailed_requests_written_by_copy_keep_their_answers_and_reminders():
     generator.run(400, batch_size=150, use_copy=True)
     assert assert_each_answer_event_has_its_answer() > 100
     assert assert_each_reminder_event_has_its_reminder() > 5
+
+
+@pytest.mark.parametrize("method", ["auto", "orm"])
+def test_generated_requests_carry_their_notes_for_the_search(method):
+    """As event_record would have gathered them, so the search finds generated notes."""
+    from eusp.casework.events import search_notes_of
+
+    generate(200, 5, "--method", method)
+    notes = defaultdict(list)
+    for pk, note, internal in RequestEvent.objects.order_by("created_at", "pk").values_list(
+        "service_request", "note", "is_internal"
+    ):
+        notes[pk].append((note, internal))
+    with_notes = 0
+    for sr in ServiceRequest.objects.only("search_notes", "search_internal_notes"):
+        assert (sr.search_notes, sr.search_internal_notes) == search_notes_of(notes[sr.pk])
+        with_notes += bool(sr.search_notes)
+    assert with_notes > 50

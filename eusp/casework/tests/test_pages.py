@@ -135,8 +135,8 @@ def test_list_is_newest_first_and_filters_by_query_parameters(client, central):
     older = ServiceRequestFactory(created_by=central, district=north)
     newer = ServiceRequestFactory(created_by=central, district=south)
     client.force_login(central)
-    assert list(client.get("/demandes/").context["page"].object_list) == [newer, older]
-    assert list(client.get("/demandes/", {"district": north.pk}).context["page"].object_list) == [older]
+    assert list(client.get("/demandes/").context["page"]["rows"]) == [newer, older]
+    assert list(client.get("/demandes/", {"district": north.pk}).context["page"]["rows"]) == [older]
 
 
 def test_list_filter_by_service_matches_instructing_or_executing(client, central):
@@ -145,7 +145,7 @@ def test_list_filter_by_service_matches_instructing_or_executing(client, central
     executed = ServiceRequestFactory(created_by=central, executing_service=parks)
     ServiceRequestFactory(created_by=central)
     client.force_login(central)
-    rows = client.get("/demandes/", {"service": parks.pk}).context["page"].object_list
+    rows = client.get("/demandes/", {"service": parks.pk}).context["page"]["rows"]
     assert set(rows) == {instructed, executed}
 
 
@@ -154,7 +154,7 @@ def test_list_filter_by_referent_official(client, central):
     mine = ServiceRequestFactory(created_by=central, referent_official=official)
     ServiceRequestFactory(created_by=central)
     client.force_login(central)
-    assert list(client.get("/demandes/", {"referent_official": official.pk}).context["page"].object_list) == [mine]
+    assert list(client.get("/demandes/", {"referent_official": official.pk}).context["page"]["rows"]) == [mine]
 
 
 def test_list_with_a_bad_filter_value_is_not_an_error(client, central):
@@ -169,9 +169,13 @@ def test_list_paginates_by_fifty(client, central):
         ServiceRequestFactory(created_by=central)
     client.force_login(central)
     first = client.get("/demandes/")
-    assert len(first.context["page"].object_list) == 50
-    assert "Page 1 sur 2" in first.content.decode()
-    assert len(client.get("/demandes/", {"page": 2}).context["page"].object_list) == 1
+    assert len(first.context["page"]["rows"]) == 50
+    assert "51 demandes" in first.content.decode()
+    next_link = first.context["page"]["next"]
+    assert next_link.startswith("apres=")
+    second = client.get(f"/demandes/?{next_link}")
+    assert len(second.context["page"]["rows"]) == 1
+    assert second.context["page"]["next"] is None and second.context["page"]["previous"] is not None
 
 
 def test_htmx_filtering_returns_only_the_results_fragment(client, central):

@@ -1,24 +1,126 @@
+"""/demandes/, /archives/ and /demandes/recherche/: filtered, sorted, paged lists.
+
+Every filter and the sort are query parameters; htmx swaps the results in place (and
+pushes the URL), and the same URLs work without JavaScript. A reference typed in the
+words (« 2026-00042 », or « 42 » for this year) opens that request.
+"""
+
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from eusp.directory.models import Phase
 
 from ..filters import RequestFilter
-from ..selectors import request_list
+from ..keyset import DEFAULT_SORT, SORTS, keyset_page
+from ..models import ServiceRequest
+from ..permissions import visible_requests
+from ..search.query import text_rank
+from ..search.text import query_terms, reference_in
+from ..selectors import LIST_RELATED, capped_count, phase_counts, request_list
+
+RELEVANCE = "pertinence"
+LIST_COUNT_CAP = 1000
 
 
-def _list_page(request, *, archived: bool, title: str, url: str):
-    filterset = RequestFilter(request.GET, queryset=request_list(user=request.user, archived=archived))
-    page = Paginator(filterset.qs, settings.EUSP_PAGE_SIZE).get_page(request.GET.get("page"))
+def _reference_target(request) -> ServiceRequest | None:
+    reference = reference_in(request.GET.get("q", ""))
+    if reference is None:
+        return None
+    return visible_requests(request.user).filter(reference=reference).only("reference").first()
+
+
+def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool = False):
+    target = _reference_target(request)
+    if target is not None:
+        return HttpResponseClientRedirect(target.get_absolute_url()) if request.htmx else redirect(target)
+    filterset = RequestFilter(
+        request.GET, queryset=request_list(user=request.user, archived=archived), user=request.user
+    )
+    results = filterset.qs
+    terms = query_terms(filterset.form.cleaned_data.get("q") or "") if "q" in filterset.form.cleaned_data else []
+    sort_key = request.GET.get("sort", "")
+    if sort_key not in SORTS and not (sort_key == RELEVANCE and terms):
+        sort_key = RELEVANCE if terms else DEFAULT_SORT
+    page = (
+        _relevance_page(request, results, terms) if sort_key == RELEVANCE else _sorted_page(request, results, sort_key)
+    )
+    count, more = capped_count(results, LIST_COUNT_CAP)
     query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode(), "title": title, "list_url": url}
-    template = "casework/request_list.html#results" if request.htmx else "casework/request_list.html"
+    for name in ("page", "apres", "avant", "fin"):
+        query.pop(name, None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "count": count,
+        "more": more,
+        # Counts per phase of what is shown, when they cost little (the set is small).
+        "phase_counts": _phase_labels(phase_counts(results)) if not more and count else None,
+        "query": query.urlencode(),
+        "query_without_sort": without_sort.urlencode(),
+        "sort": sort_key,
+        "sorts": [(key, s.label) for key, s in SORTS.items()],
+        "relevance": RELEVANCE if terms else None,
+        "title": title,
+        "list_url": url,
+        "advanced": advanced,
+        "archived": archived,
+        "common_fields": RequestFilter.COMMON,
+    }
+    template = (
+        "casework/request_list.html#results"
+        if request.htmx and not request.htmx.boosted
+        else "casework/request_list.html"
+    )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _phase_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return [(phase.label, counts[phase.value]) for phase in Phase if counts.get(phase.value)]
+
+
+def _sorted_page(request, results, sort_key: str) -> dict:
+    keyset = keyset_page(
+        results,
+        SORTS[sort_key],
+        after=request.GET.get("apres", "")[:300],
+        before=request.GET.get("avant", "")[:300],
+        last=request.GET.get("fin") == "1",
+        size=settings.EUSP_PAGE_SIZE,
+    )
+    return {
+        "rows": keyset.rows,
+        "next": f"apres={keyset.next_cursor}" if keyset.next_cursor else None,
+        "previous": f"avant={keyset.previous_cursor}" if keyset.previous_cursor else None,
+        "first": None if keyset.is_first else "",
+        "last": None if keyset.is_last else "fin=1",
+    }
+
+
+def _relevance_page(request, results, terms: list[str]) -> dict:
+    """Best matches first: a few pages of the ranked candidates (OFFSET over a small set)."""
+    field = request.GET.get("field", "")
+    try:
+        number = min(max(int(request.GET.get("page", 1)), 1), 20)
+    except ValueError:
+        number = 1
+    size = settings.EUSP_PAGE_SIZE
+    ranked = text_rank(results, terms, field=field).select_related(*LIST_RELATED)
+    rows = list(ranked[(number - 1) * size : number * size + 1])
+    return {
+        "rows": rows[:size],
+        "next": f"page={number + 1}" if len(rows) > size and number < 20 else None,
+        "previous": (f"page={number - 1}" if number > 2 else "") if number > 1 else None,
+        "first": "" if number > 2 else None,
+        "last": None,
+    }
 
 
 def request_list_view(request):
@@ -29,3 +131,11 @@ def request_list_view(request):
 def archive_list_view(request):
     """/archives/: archived requests (done or closed without action), same filters."""
     return _list_page(request, archived=True, title=_("Demandes archivées"), url=reverse("archive-list"))
+
+
+def advanced_search_view(request):
+    """/demandes/recherche/: every criterion, over live requests or the archives."""
+    archived = request.GET.get("archives") == "1"
+    return _list_page(
+        request, archived=archived, title=_("Recherche avancée"), url=reverse("casework:request-search"), advanced=True
+    )
