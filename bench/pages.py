@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
@@ -24,10 +25,11 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from eusp.accounts.models import User  # noqa: E402
 from eusp.casework.models import ServiceRequest  # noqa: E402
-from eusp.directory.models import District, State  # noqa: E402
+from eusp.directory.models import Category, District, State  # noqa: E402
 
 
 def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
@@ -48,16 +50,39 @@ def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
 def pages_for(user: User) -> list[tuple[str, str]]:
     from eusp.casework.permissions import visible_requests
 
-    latest = visible_requests(user).order_by("-created_at").values_list("reference", flat=True).first()
+    visible = visible_requests(user)
+    latest = visible.order_by("-created_at").values_list("reference", flat=True).first()
     district = District.objects.order_by("pk").first()
     state = State.objects.order_by("position").first()
+    category = Category.objects.order_by("pk").first()
+    # A name from the user's own requests, and a rare word (one request's street) for the search.
+    name = visible.exclude(requester_last_name="").order_by("-pk").values_list("requester_last_name", flat=True).first()
+    rare = visible.exclude(location_address="").order_by("pk").values_list("location_address", flat=True).first()
+    year = timezone.localdate().year
     return [
         ("tableau de bord", "/"),
         ("liste par défaut", "/demandes/"),
         ("liste, 2 filtres", f"/demandes/?district={district.pk}&state={state.pk}"),
-        ("liste, page 20", "/demandes/?page=20"),
+        ("liste, 3 filtres", f"/demandes/?district={district.pk}&phase=open&category={category.pk}"),
+        ("liste triée par échéance, dernière page", "/demandes/?sort=due&fin=1"),
+        ("liste triée par réception, page suivante", _next_page(user, "/demandes/?sort=-received")),
+        ("recherche rapide, mot courant", "/demandes/recherche-rapide/?q=rue"),
+        ("recherche rapide, mot rare", f"/demandes/recherche-rapide/?{urlencode({'q': rare})}"),
+        ("recherche rapide, nom", f"/demandes/recherche-rapide/?{urlencode({'q': name})}"),
+        ("liste, mot courant", "/demandes/?q=trottoir"),
+        (
+            "recherche avancée, période",
+            f"/demandes/recherche/?received_from={year - 1}-01-01&received_to={year - 1}-03-31&q=eclairage",
+        ),
         ("fiche de suivi", f"/demandes/{latest}/"),
     ]
+
+
+def _next_page(user: User, url: str) -> str:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    following = client.get(url).context["page"]["next"]
+    return f"{url}&{following}"
 
 
 def main() -> None:
