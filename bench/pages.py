@@ -79,10 +79,12 @@ def pages_for(user: User) -> list[tuple[str, str]]:
 
 
 def _next_page(user: User, url: str) -> str:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    following = client.get(url).context["page"]["next"]
-    return f"{url}&{following}"
+    """The URL of the second page: what the « Suivante » link of the first one carries."""
+    from eusp.casework.keyset import SORTS, keyset_page
+    from eusp.casework.selectors import request_list
+
+    first = keyset_page(request_list(user=user), SORTS["-received"])
+    return f"{url}&apres={first.next_cursor}"
 
 
 def main() -> None:

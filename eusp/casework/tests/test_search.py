@@ -5,8 +5,9 @@ import pytest
 
 from eusp.casework.models import ServiceRequest
 from eusp.casework.permissions import visible_requests
-from eusp.casework.search.query import text_filter, text_rank
+from eusp.casework.search.query import text_filter, text_ranked_ids
 from eusp.casework.search.text import query_terms
+from eusp.casework.selectors import requests_in_order
 from eusp.casework.services import request_comment
 from tests.factories import AgentFactory, ElectedFactory, ServiceFactory, ServiceRequestFactory
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _find(user, query: str, field: str = "") -> list[str]:
     terms = query_terms(query)
     qs = text_filter(visible_requests(user), terms, user=user, field=field)
-    return [sr.subject for sr in text_rank(qs, terms, field=field)]
+    return [sr.subject for sr in requests_in_order(text_ranked_ids(qs, terms, field=field))]
 
 
 @pytest.fixture
@@ -95,3 +96,22 @@ def test_an_agent_never_finds_another_services_request(city):
     assert _find(agent, "pasteur") == ["Éclairage – Rue Louis-Pasteur"]
     assert _find(agent, "jaures") == []
     assert _find(agent, "martin") == []
+
+
+def test_a_word_found_everywhere_ranks_the_most_recent_matches(central, monkeypatch):
+    monkeypatch.setattr("eusp.casework.search.query.RANKED_CANDIDATES", 2)
+    ServiceRequestFactory(created_by=central, subject="Rue ancienne")
+    ServiceRequestFactory(created_by=central, subject="Trottoir", description="rue")
+    ServiceRequestFactory(created_by=central, subject="Rue récente")
+    # Three matches, two candidates: the oldest is left out, then the subject match first.
+    assert _find(central, "rue") == ["Rue récente", "Trottoir"]
+
+
+def test_few_matches_gives_their_ids_and_none_beyond_the_limit(central):
+    from eusp.casework.search.query import few_matches
+
+    for n in range(3):
+        ServiceRequestFactory(created_by=central, subject=f"Banc {n}")
+    matches = text_filter(visible_requests(central), ["banc"], user=central)
+    assert len(few_matches(matches, limit=3)) == 3
+    assert few_matches(matches, limit=2) is None

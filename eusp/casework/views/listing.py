@@ -18,9 +18,9 @@ from ..filters import RequestFilter
 from ..keyset import DEFAULT_SORT, SORTS, keyset_page
 from ..models import ServiceRequest
 from ..permissions import visible_requests
-from ..search.query import text_rank
+from ..search.query import few_matches, text_ranked_ids
 from ..search.text import query_terms, reference_in
-from ..selectors import LIST_RELATED, capped_count, phase_counts, request_list
+from ..selectors import capped_count, phase_counts, request_list, requests_in_order
 
 RELEVANCE = "pertinence"
 LIST_COUNT_CAP = 1000
@@ -42,13 +42,17 @@ def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool 
     )
     results = filterset.qs
     terms = query_terms(filterset.form.cleaned_data.get("q") or "") if "q" in filterset.form.cleaned_data else []
+    matched = few_matches(results, LIST_COUNT_CAP) if terms else None
+    if matched is not None:
+        # A rare word: the few matches are read by id from here on (see few_matches).
+        results = request_list(user=request.user, archived=archived).filter(pk__in=matched)
     sort_key = request.GET.get("sort", "")
     if sort_key not in SORTS and not (sort_key == RELEVANCE and terms):
         sort_key = RELEVANCE if terms else DEFAULT_SORT
     page = (
         _relevance_page(request, results, terms) if sort_key == RELEVANCE else _sorted_page(request, results, sort_key)
     )
-    count, more = capped_count(results, LIST_COUNT_CAP)
+    count, more = (len(matched), False) if matched is not None else capped_count(results, LIST_COUNT_CAP)
     query = request.GET.copy()
     for name in ("page", "apres", "avant", "fin"):
         query.pop(name, None)
@@ -112,8 +116,8 @@ def _relevance_page(request, results, terms: list[str]) -> dict:
     except ValueError:
         number = 1
     size = settings.EUSP_PAGE_SIZE
-    ranked = text_rank(results, terms, field=field).select_related(*LIST_RELATED)
-    rows = list(ranked[(number - 1) * size : number * size + 1])
+    ids = text_ranked_ids(results, terms, field=field)[(number - 1) * size : number * size + 1]
+    rows = requests_in_order(ids)
     return {
         "rows": rows[:size],
         "next": f"page={number + 1}" if len(rows) > size and number < 20 else None,

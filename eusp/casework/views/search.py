@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from ..filters import RequestFilter
 from ..models import SavedSearch
 from ..permissions import visible_requests
-from ..search.query import text_filter, text_rank
+from ..search.query import text_filter, text_ranked_ids
 from ..search.text import query_terms, reference_in
-from ..selectors import LIST_RELATED, request_list
+from ..selectors import LIST_RELATED, request_list, requests_in_order
 
 QUICK_RESULTS = 8
 
@@ -29,7 +29,7 @@ def quick_search_view(request):
     terms = query_terms(query)
     if terms and not rows:
         matches = text_filter(request_list(user=request.user), terms, user=request.user)
-        rows = list(text_rank(matches, terms).select_related(*LIST_RELATED)[:QUICK_RESULTS])
+        rows = requests_in_order(text_ranked_ids(matches, terms)[:QUICK_RESULTS])
     context = {"rows": rows, "query": query, "searched": bool(terms or reference), "more_url": urlencode({"q": query})}
     return render(request, "casework/includes/_quick_results.html", context)
 
