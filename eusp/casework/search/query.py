@@ -40,6 +40,7 @@ WEIGHT = {SearchField.SUBJECT: "A", SearchField.REQUESTER: "B", SearchField.ADDR
 # The best matches are ranked among the most recent matching requests, so that a word found
 # in half the city's requests still answers at once.
 RANKED_CANDIDATES = 1000
+SCAN_LIMIT = 20000
 
 
 def reads_internal_notes(user: User) -> bool:
@@ -59,20 +60,24 @@ def text_filter(qs: QuerySet, terms: list[str], *, user: User, field: str = "") 
 
 def text_ranked_ids(qs: QuerySet, terms: list[str], *, field: str = "") -> list[int]:
     """Ids of the matching requests, best matches first (then newest), at most
-    ``RANKED_CANDIDATES``. Few matches (a rare word, a name) are all ranked; for a word
-    found everywhere, the most recent ``RANKED_CANDIDATES`` are.
+    ``RANKED_CANDIDATES``: the most recent matches are the candidates, then ranked.
 
-    Two cheap queries rather than one the planner gets wrong: an index on the date walked
-    backwards is fast for a common word and reads the whole table for a rare one."""
+    Planned by hand, because one query is planned badly one way or the other: the
+    matches of a word found in up to ``SCAN_LIMIT`` requests are read from the word index
+    and the newest kept here; for a word found everywhere, walking the date index
+    backwards meets enough of them at once."""
     field = SearchField(field) if field in SearchField._value2member_map_ else SearchField.ALL
+    matches = list(qs.order_by().values_list("pk", "created_at")[: SCAN_LIMIT + 1])
+    if len(matches) > SCAN_LIMIT:
+        ids = list(qs.order_by("-created_at", "-pk").values_list("pk", flat=True)[:RANKED_CANDIDATES])
+    else:
+        matches.sort(key=lambda row: (row[1], row[0]), reverse=True)
+        ids = [pk for pk, _created in matches[:RANKED_CANDIDATES]]
     if connection.vendor == "postgresql":
         rank = RawSQL("ts_rank_cd(search_vector, to_tsquery('french'::regconfig, %s))", [_tsquery(terms, field)])
     else:
         rank = _sqlite_rank(terms, field)
-    columns = ("pk", "rank", "created_at")
-    rows = list(qs.order_by().annotate(rank=rank).values_list(*columns)[: RANKED_CANDIDATES + 1])
-    if len(rows) > RANKED_CANDIDATES:
-        rows = list(qs.order_by("-created_at", "-pk").annotate(rank=rank).values_list(*columns)[:RANKED_CANDIDATES])
+    rows = list(qs.model.objects.filter(pk__in=ids).annotate(rank=rank).values_list("pk", "rank", "created_at"))
     rows.sort(key=lambda row: (-row[1], -row[2].timestamp(), -row[0]))
     return [row[0] for row in rows]
 

@@ -98,8 +98,10 @@ def test_an_agent_never_finds_another_services_request(city):
     assert _find(agent, "martin") == []
 
 
-def test_a_word_found_everywhere_ranks_the_most_recent_matches(central, monkeypatch):
+@pytest.mark.parametrize("scan_limit", [2, 20000])  # read by the date index, or from the word index
+def test_a_word_found_everywhere_ranks_the_most_recent_matches(central, monkeypatch, scan_limit):
     monkeypatch.setattr("eusp.casework.search.query.RANKED_CANDIDATES", 2)
+    monkeypatch.setattr("eusp.casework.search.query.SCAN_LIMIT", scan_limit)
     ServiceRequestFactory(created_by=central, subject="Rue ancienne")
     ServiceRequestFactory(created_by=central, subject="Trottoir", description="rue")
     ServiceRequestFactory(created_by=central, subject="Rue récente")
