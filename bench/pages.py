@@ -90,6 +90,7 @@ def _next_page(user: User, url: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", default="", help="Only the pages whose label contains this text.")
     args = parser.parse_args()
     print(f"Base : {connection.vendor}, {ServiceRequest.objects.count():,} demandes".replace(",", " "))
     print("| profil | page | p50 (ms) | p95 (ms) | requêtes SQL |")
@@ -99,6 +100,8 @@ def main() -> None:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         for label, url in pages_for(user):
+            if args.only not in label:
+                continue
             p50, p95, queries = measure(client, url, args.runs)
             print(f"| {username} | {label} | {p50:.0f} | {p95:.0f} | {queries} |")
 

@@ -40,7 +40,8 @@ WEIGHT = {SearchField.SUBJECT: "A", SearchField.REQUESTER: "B", SearchField.ADDR
 # The best matches are ranked among the most recent matching requests, so that a word found
 # in half the city's requests still answers at once.
 RANKED_CANDIDATES = 1000
-SCAN_LIMIT = 20000
+SCAN_LIMIT = 3000
+MIN_PREFIX = 3
 
 
 def reads_internal_notes(user: User) -> bool:
@@ -96,8 +97,14 @@ def few_matches(qs: QuerySet, limit: int = RANKED_CANDIDATES) -> list[int] | Non
 
 def _tsquery(terms: list[str], field: SearchField) -> str:
     # Terms are folded to [0-9a-z] words: nothing in them is tsquery syntax.
+    # A word's beginning finds the word; a short one (« 5 », « du ») is taken whole, or it
+    # would match a good part of the city.
     weight = WEIGHT.get(field, "")
-    return " & ".join(f"{term}:*{weight}" for term in terms)
+    parts = []
+    for term in terms:
+        label = ("*" if len(term) >= MIN_PREFIX else "") + weight
+        parts.append(f"{term}:{label}" if label else term)
+    return " & ".join(parts)
 
 
 def _pg_match(terms: list[str], field: SearchField, internal: bool):
@@ -143,13 +150,20 @@ def _sqlite_texts(field: SearchField, internal: bool) -> dict[str, Func]:
     return texts if field == SearchField.ALL else {field: texts[field]}
 
 
+def _like(text, term: str) -> Func:
+    """The term at a word's beginning (whole, when short), as PostgreSQL's prefix match."""
+    pattern = f"% {term} %" if len(term) < MIN_PREFIX else f"% {term}%"
+    padded = Concat(Value(" "), text, Value(" "))
+    return Func(padded, Value(pattern), function="", arg_joiner=" LIKE ", output_field=BooleanField())
+
+
 def _sqlite_match(terms: list[str], field: SearchField, internal: bool) -> Q:
     texts = _sqlite_texts(field, internal)
     condition = Q()
     for term in terms:
         found = Q()
         for text in texts.values():
-            found |= Q(Func(text, Value(f"%{term}%"), function="", arg_joiner=" LIKE ", output_field=BooleanField()))
+            found |= Q(_like(text, term))
         condition &= found
     return condition
 
@@ -161,6 +175,5 @@ def _sqlite_rank(terms: list[str], field: SearchField):
     points = Value(0, output_field=IntegerField())
     for term in terms:
         for key, text in _sqlite_texts(field, internal=False).items():
-            like = Func(text, Value(f"%{term}%"), function="", arg_joiner=" LIKE ", output_field=BooleanField())
-            points = points + Case(When(like, then=Value(SQLITE_POINTS[key])), default=Value(0))
+            points = points + Case(When(_like(text, term), then=Value(SQLITE_POINTS[key])), default=Value(0))
     return Func(points, function="", output_field=FloatField())

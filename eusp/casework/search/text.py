@@ -34,7 +34,8 @@ def query_terms(query: str) -> list[str]:
         return [digits] if digits else []
     seen: list[str] = []
     for term in fold(query).split():
-        if term not in seen:
+        # A lone letter (« l » of « l'école ») would match nearly everything; a house number is kept.
+        if term not in seen and (len(term) > 1 or term.isdigit()):
             seen.append(term)
     return seen[:MAX_TERMS]
 

@@ -117,3 +117,11 @@ def test_few_matches_gives_their_ids_and_none_beyond_the_limit(central):
     matches = text_filter(visible_requests(central), ["banc"], user=central)
     assert len(few_matches(matches, limit=3)) == 3
     assert few_matches(matches, limit=2) is None
+
+
+def test_short_words_are_matched_whole(central):
+    ServiceRequestFactory(created_by=central, subject="Trou", location_address="5 rue du Lac")
+    ServiceRequestFactory(created_by=central, subject="Banc", location_address="52 rue du Lac")
+    assert _find(central, "5 rue du lac") == ["Trou"]
+    assert _find(central, "5 rue", field="adresse") == ["Trou"]
+    assert set(_find(central, "lac")) == {"Trou", "Banc"}

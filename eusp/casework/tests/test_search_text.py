@@ -35,6 +35,10 @@ def test_a_phone_number_is_one_term(typed):
     assert term.endswith("612345678")
 
 
+def test_lone_letters_are_dropped_but_house_numbers_kept():
+    assert query_terms("l'école 5 rue d'Arc") == ["ecole", "5", "rue", "arc"]
+
+
 def test_nothing_to_search():
     assert query_terms("  — ! ") == []
     assert query_terms("\x00") == []
