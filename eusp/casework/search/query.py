@@ -5,6 +5,7 @@ Only ever applied to a queryset that ``visible_requests`` already limited: the s
 adds conditions, never rows.
 """
 
+from datetime import datetime
 from enum import StrEnum
 
 from django.db import connection
@@ -59,7 +60,16 @@ def text_filter(qs: QuerySet, terms: list[str], *, user: User, field: str = "") 
     return qs.filter(_sqlite_match(terms, field, reads_internal_notes(user)))
 
 
-def text_ranked_ids(qs: QuerySet, terms: list[str], *, field: str = "") -> list[int]:
+def text_matches(qs: QuerySet) -> list[tuple[int, datetime]]:
+    """(id, created_at) of the matching requests, read from the word index, at most
+    ``SCAN_LIMIT`` + 1 (one more says « more than that »). One read that the list's count,
+    its pages and its ranking all use."""
+    return list(qs.order_by().values_list("pk", "created_at")[: SCAN_LIMIT + 1])
+
+
+def text_ranked_ids(
+    qs: QuerySet, terms: list[str], *, field: str = "", matches: list[tuple[int, datetime]] | None = None
+) -> list[int]:
     """Ids of the matching requests, best matches first (then newest), at most
     ``RANKED_CANDIDATES``: the most recent matches are the candidates, then ranked.
 
@@ -68,7 +78,8 @@ def text_ranked_ids(qs: QuerySet, terms: list[str], *, field: str = "") -> list[
     and the newest kept here; for a word found everywhere, walking the date index
     backwards meets enough of them at once."""
     field = SearchField(field) if field in SearchField._value2member_map_ else SearchField.ALL
-    matches = list(qs.order_by().values_list("pk", "created_at")[: SCAN_LIMIT + 1])
+    if matches is None:
+        matches = text_matches(qs)
     if len(matches) > SCAN_LIMIT:
         ids = list(qs.order_by("-created_at", "-pk").values_list("pk", flat=True)[:RANKED_CANDIDATES])
     else:
@@ -81,15 +92,6 @@ def text_ranked_ids(qs: QuerySet, terms: list[str], *, field: str = "") -> list[
     rows = list(qs.model.objects.filter(pk__in=ids).annotate(rank=rank).values_list("pk", "rank", "created_at"))
     rows.sort(key=lambda row: (-row[1], -row[2].timestamp(), -row[0]))
     return [row[0] for row in rows]
-
-
-def few_matches(qs: QuerySet, limit: int = RANKED_CANDIDATES) -> list[int] | None:
-    """The ids of the matching requests when there are at most ``limit`` (None beyond).
-
-    A sorted page of a rare word's matches is then read by id: the planner, asked for
-    « newest first » directly, would walk the whole date index looking for them."""
-    ids = list(qs.order_by().values_list("pk", flat=True)[: limit + 1])
-    return ids if len(ids) <= limit else None
 
 
 # --- PostgreSQL -------------------------------------------------------------------------

@@ -109,14 +109,14 @@ def test_a_word_found_everywhere_ranks_the_most_recent_matches(central, monkeypa
     assert _find(central, "rue") == ["Rue récente", "Trottoir"]
 
 
-def test_few_matches_gives_their_ids_and_none_beyond_the_limit(central):
-    from eusp.casework.search.query import few_matches
+def test_matches_are_read_once_up_to_the_scan_limit(central, monkeypatch):
+    from eusp.casework.search.query import text_matches
 
+    monkeypatch.setattr("eusp.casework.search.query.SCAN_LIMIT", 2)
     for n in range(3):
         ServiceRequestFactory(created_by=central, subject=f"Banc {n}")
-    matches = text_filter(visible_requests(central), ["banc"], user=central)
-    assert len(few_matches(matches, limit=3)) == 3
-    assert few_matches(matches, limit=2) is None
+    matches = text_matches(text_filter(visible_requests(central), ["banc"], user=central))
+    assert len(matches) == 3  # the limit, and one more to say « more »
 
 
 def test_short_words_are_matched_whole(central):

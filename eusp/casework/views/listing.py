@@ -18,7 +18,7 @@ from ..filters import RequestFilter
 from ..keyset import DEFAULT_SORT, SORTS, keyset_page
 from ..models import ServiceRequest
 from ..permissions import visible_requests
-from ..search.query import few_matches, text_ranked_ids
+from ..search.query import text_matches, text_ranked_ids
 from ..search.text import query_terms, reference_in
 from ..selectors import capped_count, phase_counts, request_list, requests_in_order
 
@@ -42,17 +42,23 @@ def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool 
     )
     results = filterset.qs
     terms = query_terms(filterset.form.cleaned_data.get("q") or "") if "q" in filterset.form.cleaned_data else []
-    matched = few_matches(results, LIST_COUNT_CAP) if terms else None
+    matches = text_matches(results) if terms else None
+    matched = [pk for pk, _created in matches] if matches is not None and len(matches) <= LIST_COUNT_CAP else None
     if matched is not None:
-        # A rare word: the few matches are read by id from here on (see few_matches).
+        # Few matches: read by id from here on. Asked for « newest first » directly, the
+        # planner would walk the whole date index looking for a rare word.
         results = request_list(user=request.user, archived=archived).filter(pk__in=matched)
     sort_key = request.GET.get("sort", "")
     if sort_key not in SORTS and not (sort_key == RELEVANCE and terms):
         sort_key = RELEVANCE if terms else DEFAULT_SORT
-    page = (
-        _relevance_page(request, results, terms) if sort_key == RELEVANCE else _sorted_page(request, results, sort_key)
-    )
-    count, more = (len(matched), False) if matched is not None else capped_count(results, LIST_COUNT_CAP)
+    if sort_key == RELEVANCE:
+        page = _relevance_page(request, results, terms, matches)
+    else:
+        page = _sorted_page(request, results, sort_key)
+    if matches is not None:
+        count, more = min(len(matches), LIST_COUNT_CAP), len(matches) > LIST_COUNT_CAP
+    else:
+        count, more = capped_count(results, LIST_COUNT_CAP)
     query = request.GET.copy()
     for name in ("page", "apres", "avant", "fin"):
         query.pop(name, None)
@@ -108,7 +114,7 @@ def _sorted_page(request, results, sort_key: str) -> dict:
     }
 
 
-def _relevance_page(request, results, terms: list[str]) -> dict:
+def _relevance_page(request, results, terms: list[str], matches) -> dict:
     """Best matches first: a few pages of the ranked candidates (OFFSET over a small set)."""
     field = request.GET.get("field", "")
     try:
@@ -116,7 +122,7 @@ def _relevance_page(request, results, terms: list[str]) -> dict:
     except ValueError:
         number = 1
     size = settings.EUSP_PAGE_SIZE
-    ids = text_ranked_ids(results, terms, field=field)[(number - 1) * size : number * size + 1]
+    ids = text_ranked_ids(results, terms, field=field, matches=matches)[(number - 1) * size : number * size + 1]
     rows = requests_in_order(ids)
     return {
         "rows": rows[:size],
