@@ -19,7 +19,7 @@ from eusp.directory.models import Category, District, Origin, Phase, Priority, S
 from .models import Answer
 from .search.query import SearchField, text_filter
 from .search.text import query_terms
-from .selectors import overdue_filter
+from .selectors import in_phases, overdue_filter
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,7 +34,7 @@ class RequestFilter(django_filters.FilterSet):
     )
     state = django_filters.ModelChoiceFilter(label=_("État"), queryset=State.objects.all(), empty_label=_("Tous"))
     phase = django_filters.ChoiceFilter(
-        label=_("Phase"), field_name="state__phase", choices=Phase.choices, empty_label=_("Toutes")
+        label=_("Phase"), choices=Phase.choices, empty_label=_("Toutes"), method="filter_phase"
     )
     district = django_filters.ModelChoiceFilter(
         label=_("Quartier"), queryset=District.objects.all(), empty_label=_("Tous")
@@ -105,6 +105,9 @@ class RequestFilter(django_filters.FilterSet):
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # read by filter_words
+
+    def filter_phase(self, queryset, name, value):
+        return queryset.filter(in_phases(value))
 
     def filter_service(self, queryset, name, value):
         return queryset.filter(Q(instructing_service=value) | Q(executing_service=value))

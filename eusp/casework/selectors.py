@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eusp.accounts.models import Profile, User
-from eusp.directory.models import ACTIVE_PHASES, Phase
+from eusp.directory.models import ACTIVE_PHASES, Phase, State
 
 from .models import Answer, RequestEvent, ServiceRequest
 from .permissions import Action, can, visible_requests
@@ -45,8 +45,15 @@ def request_timeline(*, user: User, sr: ServiceRequest) -> QuerySet[RequestEvent
     return events
 
 
+def in_phases(*phases: str) -> Q:
+    """Requests whose state is in these phases, as a list of state ids: PostgreSQL estimates
+    « state_id IN (…) » from its statistics, where a join on the phase misleads it into
+    reading half the table (a few states hold most requests)."""
+    return Q(state__in=list(State.objects.filter(phase__in=phases).values_list("pk", flat=True)))
+
+
 def overdue_filter(today: date | None = None) -> Q:
-    return Q(due_on__lt=today or timezone.localdate(), state__phase__in=ACTIVE_PHASES)
+    return Q(due_on__lt=today or timezone.localdate()) & in_phases(*ACTIVE_PHASES)
 
 
 def phase_counts(qs: QuerySet) -> dict[str, int]:
@@ -79,18 +86,18 @@ def dashboard_sections(*, user: User, limit: int = 10) -> list[dict]:
     late = live.filter(overdue_filter()).order_by("due_on", "pk")
     if user.profile == Profile.CENTRAL:
         awaiting_title = _("Nouvelles demandes à traiter")
-        awaiting = live.filter(state__phase=Phase.OPEN)
+        awaiting = live.filter(in_phases(Phase.OPEN))
     elif user.profile == Profile.AGENT:
         ids = list(user.service_ids)
         awaiting_title = _("Demandes à instruire ou à exécuter par mes services")
         awaiting = live.filter(
             Q(instructing_service__in=ids, feasibility="")
-            | Q(executing_service__in=ids, state__phase=Phase.IN_PROGRESS),
-            state__phase__in=ACTIVE_PHASES,
+            | (Q(executing_service__in=ids) & in_phases(Phase.IN_PROGRESS)),
+            in_phases(*ACTIVE_PHASES),
         )
     else:
         awaiting_title = _("Mes demandes en cours")
-        awaiting = live.filter(state__phase__in=ACTIVE_PHASES)
+        awaiting = live.filter(in_phases(*ACTIVE_PHASES))
     sections = [
         _section("awaiting", awaiting_title, awaiting, awaiting, limit),
         _section("late", _("Demandes en retard"), late, late, limit),
@@ -99,7 +106,7 @@ def dashboard_sections(*, user: User, limit: int = 10) -> list[dict]:
         # Work done by the services, the citizen not yet answered.
         to_answer = live.filter(
             ~Exists(Answer.objects.filter(service_request=OuterRef("pk"))),
-            state__phase=Phase.DONE,
+            in_phases(Phase.DONE),
             done_on__isnull=False,  # always true when done; lets the partial index serve
         ).order_by("-done_on", "-pk")
         sections.append(_section("to_answer", _("Demandes réalisées, réponse à faire"), to_answer, to_answer, limit))
