@@ -6,11 +6,34 @@ WhiteNoise) over real HTTP with pytest-django's ``live_server``. They need Debia
 """
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """On the in-memory SQLite test database the live server's threads share one
+    connection: two requests at once (the quick search answering while a page loads)
+    would use it together and hang. Connections stay threaded, requests take turns."""
+
+    turn = threading.Lock()
+
+    def set_app(self, application):
+        def one_at_a_time(environ, start_response):
+            with self.turn:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+if connection.vendor == "sqlite":
+    LiveServerThread.server_class = OneRequestAtATimeServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
