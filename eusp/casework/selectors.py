@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,10 +56,17 @@ def overdue_filter(today: date | None = None) -> Q:
     return Q(due_on__lt=today or timezone.localdate()) & in_phases(*ACTIVE_PHASES)
 
 
-def phase_counts(qs: QuerySet) -> dict[str, int]:
-    """How many of these requests are in each phase (a GROUP BY: call it on small sets)."""
-    rows = qs.order_by().values("state__phase").annotate(n=Count("pk"))
-    return {row["state__phase"]: row["n"] for row in rows}
+def capped_count_by_phase(qs: QuerySet, cap: int) -> tuple[int, bool, dict[str, int]]:
+    """The count of ``qs`` up to ``cap`` (and whether it goes beyond), with the count per
+    phase when it does not: one narrow read of at most ``cap`` + 1 state ids."""
+    state_ids = list(qs.order_by().values_list("state_id", flat=True)[: cap + 1])
+    if len(state_ids) > cap:
+        return cap, True, {}
+    phases = dict(State.objects.values_list("pk", "phase"))
+    counts: dict[str, int] = {}
+    for state_id in state_ids:
+        counts[phases[state_id]] = counts.get(phases[state_id], 0) + 1
+    return len(state_ids), False, counts
 
 
 DASHBOARD_COUNT_CAP = 1000

@@ -20,7 +20,7 @@ from ..models import ServiceRequest
 from ..permissions import visible_requests
 from ..search.query import text_matches, text_ranked_ids
 from ..search.text import query_terms, reference_in
-from ..selectors import capped_count, phase_counts, request_list, requests_in_order
+from ..selectors import capped_count_by_phase, request_list, requests_in_order
 
 RELEVANCE = "pertinence"
 LIST_COUNT_CAP = 1000
@@ -55,10 +55,10 @@ def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool 
         page = _relevance_page(request, results, terms, matches)
     else:
         page = _sorted_page(request, results, sort_key)
-    if matches is not None:
-        count, more = min(len(matches), LIST_COUNT_CAP), len(matches) > LIST_COUNT_CAP
+    if matches is not None and len(matches) > LIST_COUNT_CAP:
+        count, more, by_phase = LIST_COUNT_CAP, True, {}
     else:
-        count, more = capped_count(results, LIST_COUNT_CAP)
+        count, more, by_phase = capped_count_by_phase(results, LIST_COUNT_CAP)
     query = request.GET.copy()
     for name in ("page", "apres", "avant", "fin"):
         query.pop(name, None)
@@ -70,7 +70,7 @@ def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool 
         "count": count,
         "more": more,
         # Counts per phase of what is shown, when they cost little (the set is small).
-        "phase_counts": _phase_labels(phase_counts(results)) if not more and count else None,
+        "phase_counts": _phase_labels(by_phase) if by_phase else None,
         "query": query.urlencode(),
         "query_without_sort": without_sort.urlencode(),
         "sort": sort_key,
