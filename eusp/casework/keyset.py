@@ -10,11 +10,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-FAR_FUTURE = date(9999, 12, 31)
+# Requests without a due date sort after every dated one. The index on it (ServiceRequest.Meta)
+# must use this very expression for PostgreSQL to walk it.
+DUE_KEY = Coalesce("due_on", Value(date(9999, 12, 31)))
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,7 @@ DEFAULT_SORT = "-created"
 
 
 def sort_annotate(qs: QuerySet) -> QuerySet:
-    # Requests without a due date sort after every dated one (an expression index matches).
-    return qs.annotate(due_key=Coalesce("due_on", FAR_FUTURE))
+    return qs.annotate(due_key=DUE_KEY)
 
 
 @dataclass

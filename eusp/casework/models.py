@@ -7,14 +7,15 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from eusp.notifications.models import OutboxMessage
+
+from .keyset import DUE_KEY
 
 
 class Civility(models.TextChoices):
@@ -164,7 +165,7 @@ class ServiceRequest(models.Model):
             # bitmap of half the table from it, and the word search was slower for it.
             models.Index(fields=["-created_at", "-id"], name="request_recent_idx"),
             models.Index(fields=["-received_on", "-id"], name="request_received_sort_idx"),
-            models.Index(Coalesce("due_on", Value(date(9999, 12, 31))), F("id"), name="request_due_sort_idx"),
+            models.Index(DUE_KEY, F("id"), name="request_due_sort_idx"),
             models.Index(fields=["due_on"], name="request_due_idx"),
             models.Index(fields=["closed_at"], name="request_closed_idx"),
             models.Index(fields=["received_on"], name="request_received_idx"),

@@ -11,6 +11,7 @@ from eusp.directory.models import ACTIVE_PHASES, Phase, State
 
 from .models import Answer, RequestEvent, ServiceRequest
 from .permissions import Action, can, visible_requests
+from .search.text import reference_in
 from .services.attachments import attachments_prefetch
 
 # What a list row shows. Few joins on purpose: at a million rows, planning a nine-table
@@ -24,6 +25,15 @@ def request_list(*, user: User, archived: bool = False) -> QuerySet[ServiceReque
     return (
         visible_requests(user).filter(is_archived=archived).select_related(*LIST_RELATED).order_by("-created_at", "-pk")
     )
+
+
+def request_typed_reference(user: User, query: str) -> ServiceRequest | None:
+    """The request a search names by its reference (« 2026-00042 », or « 42 » for this
+    year), if the user may see it; None otherwise, with no hint that it exists."""
+    reference = reference_in(query)
+    if reference is None:
+        return None
+    return visible_requests(user).filter(reference=reference).select_related(*LIST_RELATED).first()
 
 
 def requests_in_order(ids: list[int]) -> list[ServiceRequest]:

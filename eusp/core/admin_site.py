@@ -10,7 +10,9 @@ class EuspAdminSite(admin.AdminSite):
     site_title = _("e-USP")
 
     def has_permission(self, request) -> bool:
-        return super().has_permission(request) and getattr(request.user, "is_central", False)
+        from eusp.casework.permissions import can_administer  # the admin site loads before the models
+
+        return super().has_permission(request) and can_administer(request.user)
 
 
 class EuspAdminConfig(AdminConfig):

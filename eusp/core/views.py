@@ -2,7 +2,7 @@ from django.shortcuts import render
 
 from eusp.casework.permissions import can_administer, can_create_request
 from eusp.casework.selectors import dashboard_sections
-from eusp.notifications.models import OutboxMessage
+from eusp.notifications.selectors import outbox_waiting_counts
 
 
 def dashboard_view(request):
@@ -14,5 +14,5 @@ def dashboard_view(request):
     }
     if can_administer(request.user):
         # Mail that could not be delivered is the central service's to see and resend.
-        context["failed_mail"] = OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).count()
+        context["failed_mail"] = outbox_waiting_counts()["failed"]
     return render(request, "core/dashboard.html", context)

@@ -26,34 +26,21 @@ from .outbox import outbox_enqueue
 logger = logging.getLogger(__name__)
 
 
-def alert_queue(
-    *,
-    to: str,
-    subject: str,
-    text: str,
-    html: str = "",
-    kind: OutboxMessage.Kind | str,
-    service_request: ServiceRequest | None = None,
-    recipient: User | None = None,
-    dedupe_key: str | None = None,
-) -> OutboxMessage | DigestEntry | None:
-    """An alert to a person: their own mail now, or a line in tomorrow morning's digest,
-    as they chose. A service mailbox (no user) always gets the mail now."""
+def alert_queue(*, recipient: User | None = None, **mail) -> OutboxMessage | DigestEntry | None:
+    """An alert to a person: their own mail now (``mail`` as ``outbox_enqueue`` takes it), or
+    a line in tomorrow morning's digest, as they chose. A service mailbox (no user) always
+    gets the mail now."""
+    dedupe_key = mail.get("dedupe_key")
     if dedupe_key is not None and recipient is not None and _already_kept(dedupe_key, recipient):
         return None  # told before, in a digest or by its own mail, whichever mode they had then
     if recipient is None or recipient.alert_mode != AlertMode.DIGEST:
-        return outbox_enqueue(
-            to=to,
-            subject=subject,
-            text=text,
-            html=html,
-            kind=kind,
-            service_request=service_request,
-            recipient=recipient,
-            dedupe_key=dedupe_key,
-        )
+        return outbox_enqueue(recipient=recipient, **mail)
     return digest_defer(
-        recipient=recipient, subject=subject, kind=kind, service_request=service_request, dedupe_key=dedupe_key
+        recipient=recipient,
+        subject=mail["subject"],
+        kind=mail["kind"],
+        service_request=mail.get("service_request"),
+        dedupe_key=dedupe_key,
     )
 
 
@@ -134,10 +121,10 @@ def _digest_send_one(user: User) -> int:
         message = outbox_enqueue(
             to=user.email, subject=subject, text=text, html=html, kind=OutboxMessage.Kind.DIGEST, recipient=user
         )
-    pending.update(digest=message)
     if message is None:
-        pending.delete()
+        pending.delete()  # nothing left the user may see
         return 0
+    pending.update(digest=message)  # the lines no longer visible go with it, unlisted
     return 1
 
 

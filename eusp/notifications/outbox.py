@@ -68,24 +68,23 @@ def outbox_enqueue(
 def outbox_resend(message: OutboxMessage) -> OutboxMessage:
     """Put a failed (or still pending) mail back in the queue, due now, with a fresh count
     of attempts: the central service's « Renvoyer »."""
-    with transaction.atomic():
-        updated = OutboxMessage.objects.filter(
-            pk=message.pk, status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
-        ).update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
-        if updated:
-            transaction.on_commit(partial(_delivery_enqueue, message.pk))
+    resendable = [OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
+    _requeue(OutboxMessage.objects.filter(pk=message.pk, status__in=resendable), message.pk)
     message.refresh_from_db()
     return message
 
 
 def outbox_resend_failed() -> int:
     """Every failed mail back in the queue at once (after an SMTP outage is fixed)."""
+    return _requeue(OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED))
+
+
+def _requeue(messages, message_id: int | None = None) -> int:
+    """Due now, with a fresh count of attempts; the worker is asked once the change commits."""
     with transaction.atomic():
-        count = OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).update(
-            status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-        )
+        count = messages.update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
         if count:
-            transaction.on_commit(partial(_delivery_enqueue, None))
+            transaction.on_commit(partial(_delivery_enqueue, message_id))
     return count
 
 

@@ -50,11 +50,16 @@ def reads_internal_notes(user: User) -> bool:
     return user.profile in (Profile.CENTRAL, Profile.AGENT)
 
 
+def _field(value: str) -> SearchField:
+    """The field asked for; anything else (a crafted URL) searches everywhere."""
+    return SearchField(value) if value in SearchField._value2member_map_ else SearchField.ALL
+
+
 def text_filter(qs: QuerySet, terms: list[str], *, user: User, field: str = "") -> QuerySet:
     """``qs`` narrowed to the requests holding every term (a word's beginning, folded)."""
     if not terms:
         return qs
-    field = SearchField(field) if field in SearchField._value2member_map_ else SearchField.ALL
+    field = _field(field)
     if connection.vendor == "postgresql":
         return qs.filter(_pg_match(terms, field, reads_internal_notes(user)))
     return qs.filter(_sqlite_match(terms, field, reads_internal_notes(user)))
@@ -77,7 +82,7 @@ def text_ranked_ids(
     matches of a word found in up to ``SCAN_LIMIT`` requests are read from the word index
     and the newest kept here; for a word found everywhere, walking the date index
     backwards meets enough of them at once."""
-    field = SearchField(field) if field in SearchField._value2member_map_ else SearchField.ALL
+    field = _field(field)
     if matches is None:
         matches = text_matches(qs)
     if len(matches) > SCAN_LIMIT:

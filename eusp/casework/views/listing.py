@@ -16,25 +16,16 @@ from eusp.directory.models import Phase
 
 from ..filters import RequestFilter
 from ..keyset import DEFAULT_SORT, SORTS, keyset_page
-from ..models import ServiceRequest
-from ..permissions import visible_requests
 from ..search.query import text_matches, text_ranked_ids
-from ..search.text import query_terms, reference_in
-from ..selectors import capped_count_by_phase, request_list, requests_in_order
+from ..search.text import query_terms
+from ..selectors import capped_count_by_phase, request_list, request_typed_reference, requests_in_order
 
 RELEVANCE = "pertinence"
 LIST_COUNT_CAP = 1000
 
 
-def _reference_target(request) -> ServiceRequest | None:
-    reference = reference_in(request.GET.get("q", ""))
-    if reference is None:
-        return None
-    return visible_requests(request.user).filter(reference=reference).only("reference").first()
-
-
 def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool = False):
-    target = _reference_target(request)
+    target = request_typed_reference(request.user, request.GET.get("q", ""))
     if target is not None:
         return HttpResponseClientRedirect(target.get_absolute_url()) if request.htmx else redirect(target)
     filterset = RequestFilter(

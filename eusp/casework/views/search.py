@@ -11,10 +11,9 @@ from django.views.decorators.http import require_POST
 
 from ..filters import RequestFilter
 from ..models import SavedSearch
-from ..permissions import visible_requests
 from ..search.query import text_filter, text_ranked_ids
-from ..search.text import query_terms, reference_in
-from ..selectors import LIST_RELATED, request_list, requests_in_order
+from ..search.text import query_terms
+from ..selectors import request_list, request_typed_reference, requests_in_order
 
 QUICK_RESULTS = 8
 
@@ -22,15 +21,13 @@ QUICK_RESULTS = 8
 def quick_search_view(request):
     """/demandes/recherche-rapide/?q=…: the few best matches, as an htmx fragment."""
     query = request.GET.get("q", "")[:200]
-    rows = []
-    reference = reference_in(query)
-    if reference:
-        rows = list(visible_requests(request.user).filter(reference=reference).select_related(*LIST_RELATED))
+    target = request_typed_reference(request.user, query)
+    rows = [target] if target else []
     terms = query_terms(query)
     if terms and not rows:
         matches = text_filter(request_list(user=request.user), terms, user=request.user)
         rows = requests_in_order(text_ranked_ids(matches, terms)[:QUICK_RESULTS])
-    context = {"rows": rows, "query": query, "searched": bool(terms or reference), "more_url": urlencode({"q": query})}
+    context = {"rows": rows, "query": query, "searched": bool(terms or target), "more_url": urlencode({"q": query})}
     return render(request, "casework/includes/_quick_results.html", context)
 
 
