@@ -8,6 +8,7 @@ from eusp.casework.views.listing import archive_list_view
 urlpatterns = [
     path("", include("eusp.core.urls")),
     path("", include("eusp.accounts.urls")),
+    path("", include("eusp.reporting.urls")),
     path("demandes/", include("eusp.casework.urls")),
     path("archives/", archive_list_view, name="archive-list"),
     path("administration/", include("eusp.administration.urls")),

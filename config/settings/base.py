@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "eusp.casework",
     "eusp.notifications",
     "eusp.administration",
+    "eusp.reporting",
 ]
 
 MIDDLEWARE = [

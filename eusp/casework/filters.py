@@ -129,3 +129,19 @@ class RequestFilter(django_filters.FilterSet):
         if not value or self.user is None:
             return queryset
         return queryset.filter(Q(created_by=self.user) | Q(referent_official=self.user))
+
+
+ARCHIVES_ONLY = "1"
+ARCHIVES_TOO = "tout"
+
+
+def archive_scope(params, default: bool | None = False) -> bool | None:
+    """Which requests a search, an export or the statistics cover, from ``archives``:
+    « 1 » the archives (as /archives/), « tout » live and archived alike (``None``), absent
+    ``default``; anything else (a crafted URL) the live ones."""
+    value = params.get("archives", "")
+    if value == ARCHIVES_ONLY:
+        return True
+    if value == ARCHIVES_TOO:
+        return None
+    return default if value == "" else False

@@ -94,6 +94,13 @@ def can_create_request(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.profile in (Profile.CENTRAL, Profile.ELECTED)
 
 
+def can_export_personal_data(user: User) -> bool:
+    """Requester identity and contact details leave the application in bulk (exports) only
+    for the central service, which answers the citizens: an élu or an agent reads them on
+    one request's sheet, never as a file of many (data minimisation)."""
+    return user.is_authenticated and user.is_active and user.profile == Profile.CENTRAL
+
+
 def can_see_all_requests(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.profile == Profile.CENTRAL
 

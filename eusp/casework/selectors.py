@@ -20,11 +20,11 @@ LIST_RELATED = ("state", "district", "category", "instructing_service", "referen
 DETAIL_RELATED = (*LIST_RELATED, "origin", "priority", "executing_service", "created_by", "duplicate_of")
 
 
-def request_list(*, user: User, archived: bool = False) -> QuerySet[ServiceRequest]:
-    """Requests the user may see — live ones, or the archives — newest first, with what a row shows."""
-    return (
-        visible_requests(user).filter(is_archived=archived).select_related(*LIST_RELATED).order_by("-created_at", "-pk")
-    )
+def request_list(*, user: User, archived: bool | None = False) -> QuerySet[ServiceRequest]:
+    """Requests the user may see — live ones, the archives, or both (``archived=None``) —
+    newest first, with what a row shows."""
+    qs = visible_requests(user) if archived is None else visible_requests(user).filter(is_archived=archived)
+    return qs.select_related(*LIST_RELATED).order_by("-created_at", "-pk")
 
 
 def request_typed_reference(user: User, query: str) -> ServiceRequest | None:

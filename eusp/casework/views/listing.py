@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from eusp.directory.models import Phase
 
-from ..filters import RequestFilter
+from ..filters import RequestFilter, archive_scope
 from ..keyset import DEFAULT_SORT, SORTS, keyset_page
 from ..search.query import text_matches, text_ranked_ids
 from ..search.text import query_terms
@@ -24,7 +24,7 @@ RELEVANCE = "pertinence"
 LIST_COUNT_CAP = 1000
 
 
-def _list_page(request, *, archived: bool, title: str, url: str, advanced: bool = False):
+def _list_page(request, *, archived: bool | None, title: str, url: str, advanced: bool = False):
     target = request_typed_reference(request.user, request.GET.get("q", ""))
     if target is not None:
         return HttpResponseClientRedirect(target.get_absolute_url()) if request.htmx else redirect(target)
@@ -136,7 +136,7 @@ def archive_list_view(request):
 
 def advanced_search_view(request):
     """/demandes/recherche/: every criterion, over live requests or the archives."""
-    archived = request.GET.get("archives") == "1"
+    archived = archive_scope(request.GET)
     return _list_page(
         request, archived=archived, title=_("Recherche avancée"), url=reverse("casework:request-search"), advanced=True
     )
