@@ -197,6 +197,10 @@ EUSP_DAILY_JOBS = {
         int(os.environ.get("EUSP_REMINDERS_HOUR", "6")),
     ),
     "digests": ("eusp.notifications.digest.digests_send", int(os.environ.get("EUSP_DIGEST_HOUR", "7"))),
+    "exports_purge": (
+        "eusp.reporting.exports.jobs.export_jobs_purge",
+        int(os.environ.get("EUSP_EXPORT_PURGE_HOUR", "3")),
+    ),
 }
 EUSP_JOB_TAKEOVER_SECONDS = int(os.environ.get("EUSP_JOB_TAKEOVER_SECONDS", "3600"))
 
@@ -204,6 +208,11 @@ EUSP_JOB_TAKEOVER_SECONDS = int(os.environ.get("EUSP_JOB_TAKEOVER_SECONDS", "360
 EUSP_CITY_NAME = os.environ.get("EUSP_CITY_NAME", "Ville de Valmont-sur-Loire")
 EUSP_SITE_URL = os.environ.get("EUSP_SITE_URL", "http://127.0.0.1:8000")
 EUSP_PAGE_SIZE = 50
+# Exports: an XLSX or ODS file of more rows than this is built by the worker and offered
+# when ready (50,000 rows take about 3 s to build, bench/README.md); CSV always streams.
+EUSP_EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EUSP_EXPORT_SYNC_MAX_ROWS", "50000"))
+# How long a file built by the worker is offered; the daily purge then deletes it.
+EUSP_EXPORT_KEEP_HOURS = int(os.environ.get("EUSP_EXPORT_KEEP_HOURS", "24"))
 # Automatic reminders (working days): first when not instructed after N days, then every
 # N days, at most N times per service; then the central service is alerted.
 EUSP_REMINDER_FIRST_AFTER_DAYS = int(os.environ.get("EUSP_REMINDER_FIRST_AFTER_DAYS", "5"))

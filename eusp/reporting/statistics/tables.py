@@ -1,0 +1,117 @@
+"""Each statistics table as plain values — ``(headers, rows)`` of strings, numbers and
+dates — for a spreadsheet export (``reporting.exports``) as for any other reader.
+Shares are percentages rounded to one decimal; a value that cannot be computed is None.
+"""
+
+from django.utils.translation import gettext as _
+
+from .delays import DelayReport, DelayRow, delay_report
+from .dimensions import Dimension
+from .params import BREAKDOWN, CROSSED, DELAYS, StatisticsQuery
+from .selectors import MONTH, Crossed, Figures, Period, Slice, count_by, count_by_pair, count_by_period, share
+
+Table = tuple[list[str], list[list]]
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _days(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def breakdown_table(dimension: Dimension, slices: list[Slice], figures: Figures) -> Table:
+    headers = [
+        str(dimension.label),
+        _("Demandes"),
+        _("Part (%)"),
+        _("En cours"),
+        _("Réalisées"),
+        _("En retard"),
+    ]
+    rows = [
+        [s.label, s.count, _percent(share(s.count, figures.total)), s.figures.active, s.figures.done, s.figures.overdue]
+        for s in slices
+    ]
+    rows.append([_("Total"), figures.total, 100.0 if figures.total else None, figures.active, figures.done,
+                 figures.overdue])  # fmt: skip
+    return headers, rows
+
+
+def timeline_table(periods: list[Period], figures: Figures) -> Table:
+    headers = [_("Début de la période"), _("Fin de la période"), _("Demandes reçues"), _("Part (%)")]
+    rows = [[p.start, p.end, p.count, _percent(share(p.count, figures.total))] for p in periods]
+    return headers, rows
+
+
+def crossed_table(first: Dimension, second: Dimension, crossed: Crossed) -> Table:
+    headers = [f"{first.label} \\ {second.label}", *(c.label for c in crossed.columns), _("Total")]
+    rows = [[r.label, *(crossed.cell(r.value, c.value) for c in crossed.columns), r.count] for r in crossed.rows]
+    rows.append([_("Total"), *(c.count for c in crossed.columns), sum(r.count for r in crossed.rows)])
+    return headers, rows
+
+
+def delays_table(report: DelayReport) -> Table:
+    days = report.within_days
+    headers = [
+        str(report.dimension.label),
+        _("Demandes"),
+        _("Première instruction : médiane (jours)"),
+        _("Première instruction : 90e centile (jours)"),
+        _("Première instruction : demandes mesurées"),
+        _("Réalisation ou clôture : médiane (jours)"),
+        _("Réalisation ou clôture : 90e centile (jours)"),
+        _("Réalisation ou clôture : demandes mesurées"),
+        _("En cours"),
+        _("En cours en retard"),
+        _("En cours en retard (%)"),
+        _("Réalisées après l'échéance (%)"),
+        _("Relances"),
+        _("Réponse sous %(days)s jours (%%)") % {"days": days},
+    ]
+    rows = [_delay_values(row, row.label) for row in report.rows]
+    rows.append(_delay_values(report.total, _("Ensemble")))
+    return headers, rows
+
+
+def _delay_values(row: DelayRow, label: str) -> list:
+    return [
+        label,
+        row.figures.total,
+        _days(row.instruction.median),
+        _days(row.instruction.p90),
+        row.instruction.count,
+        _days(row.completion.median),
+        _days(row.completion.p90),
+        row.completion.count,
+        row.figures.active,
+        row.figures.overdue,
+        _percent(row.overdue_share),
+        _percent(row.done_late_share),
+        row.reminders,
+        _percent(row.within_share),
+    ]
+
+
+def reminded_services_table(report: DelayReport) -> Table:
+    headers = [_("Service relancé"), _("Relances"), _("dont automatiques")]
+    return headers, [list(row) for row in report.reminded_services]
+
+
+def view_table(query: StatisticsQuery) -> tuple[str, list[str], list[list]]:
+    """The main table of the view a statistics URL asks for: (a file name without its
+    extension, headers, rows), from the same queries as the page."""
+    qs = query.queryset
+    if query.view == BREAKDOWN:
+        slices, figures = count_by(qs, query.breakdown)
+        return f"statistiques-{query.breakdown.key}", *breakdown_table(query.breakdown, slices, figures)
+    if query.view == CROSSED:
+        crossed, _figures = count_by_pair(qs, query.breakdown, query.crossed)
+        name = f"statistiques-{query.breakdown.key}-{query.crossed.key}"
+        return name, *crossed_table(query.breakdown, query.crossed, crossed)
+    if query.view == DELAYS:
+        report = delay_report(qs, query.breakdown, within_days=query.within_days, since=query.received_from)
+        return f"delais-{query.breakdown.key}", *delays_table(report)
+    periods, figures, _cut = count_by_period(qs, query.step, start=query.received_from, end=query.received_to)
+    return f"evolution-{'mois' if query.step == MONTH else 'semaines'}", *timeline_table(periods, figures)
