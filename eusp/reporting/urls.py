@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from .exports import views as exports
-from .statistics.views import statistics_view
+from .statistics.views import statistics_export_view, statistics_view
 
 urlpatterns = [
     # exports: /demandes/export.<fmt>
@@ -10,4 +10,5 @@ urlpatterns = [
     path("demandes/exports/<uuid:token>/fichier", exports.export_job_download_view, name="export-job-download"),
     # statistics: /statistiques/
     path("statistiques/", statistics_view, name="statistics"),
+    re_path(r"^statistiques/export\.(?P<fmt>csv|xlsx|ods)$", statistics_export_view, name="statistics-export"),
 ]

@@ -1,16 +1,39 @@
 """Each statistics table as plain values — ``(headers, rows)`` of strings, numbers and
 dates — for a spreadsheet export (``reporting.exports``) as for any other reader.
 Shares are percentages rounded to one decimal; a value that cannot be computed is None.
+
+A view's tables are named in the export's URL (``tableau``): the main one has no name,
+the delays' « Relances par service relancé » is ``relances``.
 """
+
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from .delays import DelayReport, DelayRow, delay_report
 from .dimensions import Dimension
-from .params import BREAKDOWN, CROSSED, DELAYS, StatisticsQuery
+from .params import BREAKDOWN, CROSSED, DELAYS, TIMELINE, StatisticsQuery
 from .selectors import MONTH, Crossed, Figures, Period, Slice, count_by, count_by_pair, count_by_period, share
 
 Table = tuple[list[str], list[list]]
+
+MAIN, REMINDERS = "", "relances"
+TABLES = {BREAKDOWN: (MAIN,), TIMELINE: (MAIN,), CROSSED: (MAIN,), DELAYS: (MAIN, REMINDERS)}
+
+
+@dataclass(frozen=True)
+class StatisticsTable:
+    name: str  # a file name, without its extension
+    title: str  # a sheet's name: 31 characters at most
+    headers: list[str]
+    rows: list[list]
+
+    @property
+    def widths(self) -> list[int]:
+        """Column widths in characters: the labels' column as wide as its longest label
+        (within reason), figures narrow under a header that wraps."""
+        longest = max([len(str(self.headers[0])), *(len(str(row[0])) for row in self.rows)])
+        return [min(max(longest + 2, 12), 40), *(min(max(len(str(h)) + 2, 10), 16) for h in self.headers[1:])]
 
 
 def _percent(value: float | None) -> float | None:
@@ -99,19 +122,37 @@ def reminded_services_table(report: DelayReport) -> Table:
     return headers, [list(row) for row in report.reminded_services]
 
 
-def view_table(query: StatisticsQuery) -> tuple[str, list[str], list[list]]:
-    """The main table of the view a statistics URL asks for: (a file name without its
-    extension, headers, rows), from the same queries as the page."""
+def statistics_table(query: StatisticsQuery, table: str = MAIN) -> StatisticsTable | None:
+    """The table ``table`` of the view a statistics URL asks for, from the same queries as
+    the page; None if the view has no such table."""
+    if table not in TABLES[query.view]:
+        return None
     qs = query.queryset
     if query.view == BREAKDOWN:
         slices, figures = count_by(qs, query.breakdown)
-        return f"statistiques-{query.breakdown.key}", *breakdown_table(query.breakdown, slices, figures)
+        name, title = f"statistiques-{query.breakdown.key}", str(query.breakdown.label)
+        return StatisticsTable(name, title, *breakdown_table(query.breakdown, slices, figures))
     if query.view == CROSSED:
         crossed, _figures = count_by_pair(qs, query.breakdown, query.crossed)
         name = f"statistiques-{query.breakdown.key}-{query.crossed.key}"
-        return name, *crossed_table(query.breakdown, query.crossed, crossed)
+        title = f"{query.breakdown.label} × {query.crossed.label}"
+        return StatisticsTable(name, title, *crossed_table(query.breakdown, query.crossed, crossed))
     if query.view == DELAYS:
         report = delay_report(qs, query.breakdown, within_days=query.within_days, since=query.received_from)
-        return f"delais-{query.breakdown.key}", *delays_table(report)
+        if table == REMINDERS:
+            return StatisticsTable("relances-par-service", _("Relances par service relancé"),
+                                   *reminded_services_table(report))  # fmt: skip
+        title = _("Délais par %(dimension)s") % {"dimension": str(query.breakdown.label).lower()}
+        return StatisticsTable(f"delais-{query.breakdown.key}", title, *delays_table(report))
     periods, figures, _cut = count_by_period(qs, query.step, start=query.received_from, end=query.received_to)
-    return f"evolution-{'mois' if query.step == MONTH else 'semaines'}", *timeline_table(periods, figures)
+    monthly = query.step == MONTH
+    name = f"evolution-{'mois' if monthly else 'semaines'}"
+    title = _("Demandes reçues par mois") if monthly else _("Demandes reçues par semaine")
+    return StatisticsTable(name, title, *timeline_table(periods, figures))
+
+
+def view_table(query: StatisticsQuery) -> tuple[str, list[str], list[list]]:
+    """The main table of the view a statistics URL asks for: (a file name without its
+    extension, headers, rows), from the same queries as the page."""
+    table = statistics_table(query)
+    return table.name, table.headers, table.rows

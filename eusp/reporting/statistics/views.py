@@ -1,19 +1,27 @@
 """/statistiques/: four views of the requests a user may see (distribution, evolution,
 crossed table, delays), each its own page so that each stays one pass over the table,
-and a print view of any of them for a council report (``impression=1``)."""
+a print view of any of them for a council report (``impression=1``), and each table as
+a file (/statistiques/export.csv|xlsx|ods, with the page's query string)."""
 
+from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from eusp.directory.models import Phase
 
+from ..exports.writers import export_response
 from . import charts
 from .delays import delay_report
 from .params import BREAKDOWN, CROSSED, DELAYS, TIMELINE, VIEWS, StatisticsQuery, statistics_query
 from .selectors import MONTH, count_by, count_by_pair, count_by_period, share
+from .tables import MAIN, REMINDERS, TABLES, statistics_table
 
 ANY = object()  # a crossed table's row or column total: that dimension is not narrowed
+EXPORT_FORMATS = (("csv", "CSV"), ("xlsx", "Excel"), ("ods", "OpenDocument"))
+TABLE_PARAM = "tableau"  # which of the view's tables an export holds (tables.TABLES)
 
 
 def statistics_view(request):
@@ -26,8 +34,53 @@ def statistics_view(request):
         **BUILDERS[query.view](query),
     }
     context["key_figures"] = _key_figures(query, context["figures"])
+    if not query.printing:
+        context["table_exports"] = _table_exports(query, context)
     template = "reporting/statistics_print.html" if query.printing else "reporting/statistics.html"
     return render(request, template, context)
+
+
+def statistics_export_view(request, fmt: str):
+    """One table of the view the page's query string shows, as a file; ``tableau`` names
+    which when the view has several (an unknown one is a 404, as a wrong format is).
+    The same query as the page's, so the same requests: those the user may see."""
+    query = statistics_query(request.GET, request.user)
+    table = statistics_table(query, request.GET.get(TABLE_PARAM, MAIN))
+    if table is None:
+        raise Http404
+    filename = f"{table.name}-{timezone.localdate():%Y-%m-%d}"
+    return export_response(fmt, filename, table.headers, table.rows, widths=table.widths, title=table.title)
+
+
+def _table_exports(query: StatisticsQuery, context: dict) -> dict[str, dict]:
+    """The export links of each table of the view (``main``, ``relances``): the page's
+    query string, the table named if not the main one; with the table's title, which
+    tells a screen reader's list of links which table each file holds."""
+    titles = {MAIN: context.get("chart_title", "")}
+    if query.view == CROSSED:
+        titles[MAIN] = _("Demandes par %(first)s et par %(second)s") % {
+            "first": str(query.breakdown.label).lower(),
+            "second": str(query.crossed.label).lower(),
+        }
+    elif query.view == DELAYS:
+        titles[MAIN] = _("Délais par %(dimension)s") % {"dimension": str(query.breakdown.label).lower()}
+        titles[REMINDERS] = _("Relances par service relancé")
+    exports = {}
+    for table in TABLES[query.view]:
+        params = query.params.copy()
+        for name in ("impression", TABLE_PARAM):
+            params.pop(name, None)
+        if table != MAIN:
+            params[TABLE_PARAM] = table
+        string = f"?{params.urlencode()}" if params else ""
+        exports[table or "main"] = {
+            "title": titles[table],
+            "links": [
+                {"label": label, "url": reverse("statistics-export", kwargs={"fmt": fmt}) + string}
+                for fmt, label in EXPORT_FORMATS
+            ],
+        }
+    return exports
 
 
 def _key_figures(query: StatisticsQuery, figures) -> list[dict]:
