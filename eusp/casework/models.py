@@ -152,6 +152,13 @@ class ServiceRequest(models.Model):
     # internal ones apart, since élus may not search what they may not read.
     search_notes = models.TextField(editable=False, blank=True, default="")
     search_internal_notes = models.TextField(editable=False, blank=True, default="")
+    # Milestones the delay statistics read, copied from the timeline (which stays the
+    # source) by the services that record them, so that a million requests' delays are an
+    # index read rather than a grouping of their events and answers. Whole days, as the
+    # delays are counted: the local date of the first instruction event, the date of the
+    # earliest answer.
+    first_instructed_on = models.DateField(_("première instruction le"), null=True, editable=False)
+    first_answered_on = models.DateField(_("première réponse le"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("demande")

@@ -30,6 +30,7 @@ REQUEST_FIELDS = (
     "executing_service_id", "state_id", "priority_id", "feasibility", "expected_delay_days", "due_on",
     "estimated_cost", "multi_year_budget", "budget_year", "created_by_id", "created_at", "updated_at",
     "closed_at", "is_archived", "archived_at", "version", "done_on", "closing_reason",
+    "first_instructed_on", "first_answered_on",
 )  # fmt: skip
 EVENT_FIELDS = ("service_request_id", "kind", "actor_id", "created_at", "note", "changes", "is_internal")
 ANSWER_FIELDS = (
@@ -203,8 +204,8 @@ class Timeline:
 
     __slots__ = (
         "answers", "archived_at", "assignment", "central", "closed_at", "closing_reason", "current_state",
-        "detailed", "directory", "due_on", "events", "expected_delay", "now", "outcome", "reference", "reminders",
-        "rng", "submission", "tz", "year",
+        "detailed", "directory", "due_on", "events", "expected_delay", "first_answered_on", "first_instructed_on",
+        "now", "outcome", "reference", "reminders", "rng", "submission", "tz", "year",
     )  # fmt: skip
 
     def __init__(
@@ -232,6 +233,7 @@ class Timeline:
         self.current_state = self.directory.initial_state
         self.expected_delay = submission.category.delay
         self.due_on = self.closed_at = self.archived_at = None
+        self.first_instructed_on = self.first_answered_on = None  # as the services set them
         self.closing_reason = ""
         self.events = [self._creation(created_at)]
         self.central = self.rng.choice(self.directory.central_ids)  # the central agent who follows it
@@ -320,6 +322,8 @@ class Timeline:
         if not self.detailed and o.phase != Phase.OPEN:  # compact mode carries the state change here
             changes.update(self._move_to(self._working_state()))
         self._record(EventKind.INSTRUCTION, self._agent_of(self.assignment.instructing), at, note, changes)
+        if self.first_instructed_on is None:
+            self.first_instructed_on = at.astimezone(self.tz).date()
 
     def working(self, at: datetime) -> None:
         target = self._working_state()
@@ -374,6 +378,8 @@ class Timeline:
             changes["recipient_email"] = {**d.recipient_change, "after": email}
         subject = d.answer_subject.replace("{reference}", self.reference) if channel != PHONE else ""
         self.answers.append((channel, answered_on, email, subject, text, self.central, at))
+        if self.first_answered_on is None or answered_on < self.first_answered_on:
+            self.first_answered_on = answered_on
         self.events.append((ANSWER, self.central, at, text, changes, False))
 
     def archived(self, at: datetime) -> None:
@@ -426,4 +432,5 @@ def request_row(
         # What the application's services set when work is done or a request is closed.
         closed_at.astimezone(timeline.tz).date() if o.phase == Phase.DONE else None,
         timeline.closing_reason if o.phase == Phase.CLOSED else "",
+        timeline.first_instructed_on, timeline.first_answered_on,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -139,10 +140,24 @@ def _answer_one(
     if is_email:
         event_changes["recipient_email"] = {"label": _("Destinataire"), "before": "", "after": answer.recipient_email}
     event_record(sr, kind=EventKind.ANSWER, actor=actor, note=answer.text, changes={**event_changes, **changes})
+    _first_answer_keep(sr, answered_on)
     if is_email:
         answer.outbox_message = notify_answer(answer)
         answer.save(update_fields=["outbox_message"])
     return answer
+
+
+def _first_answer_keep(sr: ServiceRequest, answered_on: date) -> None:
+    """Keep the request's first answer date (the delay statistics read it): set by its
+    first answer; a later one leaves it, one dated earlier (a letter recorded late)
+    moves it back, so it is always the earliest answer's date."""
+    if sr.first_answered_on is not None and sr.first_answered_on <= answered_on:
+        return
+    sr.first_answered_on = answered_on
+    # Conditional in SQL: a duplicate answered along with its original is not locked, and
+    # a concurrent answer must not move the date forward.
+    earlier = Q(first_answered_on__isnull=True) | Q(first_answered_on__gt=answered_on)
+    ServiceRequest.objects.filter(earlier, pk=sr.pk).update(first_answered_on=answered_on)
 
 
 @transaction.atomic

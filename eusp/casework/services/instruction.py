@@ -99,7 +99,7 @@ def request_instruct(
     labels = {name: str(ServiceRequest._meta.get_field(name).verbose_name) for name in INSTRUCTION_FIELDS}
     shown = {**values, "feasibility": Feasibility(feasibility).label}
     shown_before = {**before, "feasibility": Feasibility(before["feasibility"]).label if before["feasibility"] else ""}
-    event_record(
+    event = event_record(
         current,
         kind=EventKind.INSTRUCTION,
         actor=actor,
@@ -107,6 +107,9 @@ def request_instruct(
         is_internal=is_internal,
         changes=field_changes(shown_before, shown, labels),
     )
+    if current.first_instructed_on is None:  # a later instruction (a revised delay) does not move it
+        current.first_instructed_on = timezone.localdate(event.created_at)
+        current.save(update_fields=["first_instructed_on"])
     # A request the service has taken up is no longer « nouvelle ».
     if current.state.phase == Phase.OPEN and feasibility != Feasibility.NOT_FEASIBLE:
         state_apply(current, actor=actor, state=state_first(Phase.IN_PROGRESS))

@@ -39,6 +39,7 @@ from eusp.directory.models import ACTIVE_PHASES, FINISHED_PHASES, Category, Dist
 from tests.factories import CategoryFactory, DistrictFactory, ServiceFactory, ServiceRequestFactory
 
 from .follow_up import request_new, works_agent
+from .test_milestones import timeline_milestones
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +240,8 @@ def check_coherent(sr: ServiceRequest) -> None:
     if sr.duplicate_of is not None:
         assert sr.duplicate_of_id != sr.pk
         assert sr.duplicate_of.duplicate_of_id is None, "duplicates point at the original, never at a duplicate"
+    milestones = (sr.first_instructed_on, sr.first_answered_on)
+    assert milestones == timeline_milestones(sr), "the milestones the statistics read are the timeline's"
 
 
 def check_step(action: tuple, world: dict, before: dict, outcome: Exception | None) -> None:

@@ -169,8 +169,9 @@ def statistics_query(params: QueryDict, user: User, *, today: date | None = None
     by, crossed = _dimensions(view, cleaned, notes)
     filter_params = params
     if view == DELAYS and not (params.get("received_from") or params.get("received_to")):
-        # Delays are steered over a period; over a large city's whole history they cost
-        # seconds (bench/README.md). The date is written in the form and the links.
+        # Delays are steered over a period; over a large city's whole history they take
+        # 0.6–0.9 s at a million requests, past the 500 ms of a statistics page, against
+        # 0.3 s over a year (bench/README.md). The date is written in the form and the links.
         since = (today or timezone.localdate()) - timedelta(days=DEFAULT_DELAY_DAYS)
         filter_params = params.copy()
         filter_params["received_from"] = since.isoformat()

@@ -138,7 +138,7 @@ def statistics_table(query: StatisticsQuery, table: str = MAIN) -> StatisticsTab
         title = f"{query.breakdown.label} × {query.crossed.label}"
         return StatisticsTable(name, title, *crossed_table(query.breakdown, query.crossed, crossed))
     if query.view == DELAYS:
-        report = delay_report(qs, query.breakdown, within_days=query.within_days, since=query.received_from)
+        report = delay_report(qs, query.breakdown, within_days=query.within_days)
         if table == REMINDERS:
             return StatisticsTable("relances-par-service", _("Relances par service relancé"),
                                    *reminded_services_table(report))  # fmt: skip

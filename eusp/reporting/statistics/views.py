@@ -221,7 +221,7 @@ def _crossed(query: StatisticsQuery) -> dict:
 
 
 def _delays(query: StatisticsQuery) -> dict:
-    report = delay_report(query.queryset, query.breakdown, within_days=query.within_days, since=query.received_from)
+    report = delay_report(query.queryset, query.breakdown, within_days=query.within_days)
     dimension = query.breakdown
     rows = [
         {"row": row, "url": query.list_url(**{dimension.param: row.value}) if row.value is not None else None}

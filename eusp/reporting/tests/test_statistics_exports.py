@@ -335,6 +335,9 @@ def test_the_delays_tables_have_their_links(client, town):
             query = parse_qs(urlsplit(link["url"]).query)
             assert query.get("tableau", [None])[0] == table and query["vue"] == ["delais"]
             assert client.get(link["url"]).status_code == 200
+    # Both tables show their links on the page.
+    links = _export_links(_page(client, town["central"], vue="delais", **YEAR).content.decode())
+    assert sorted("tableau=relances" in link for link in links) == [False] * 3 + [True] * 3
 
 
 def test_the_print_view_has_no_export_links(client, town):

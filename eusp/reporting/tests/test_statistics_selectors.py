@@ -30,10 +30,13 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from eusp.casework.models import Answer, AnswerChannel, EventKind, Reminder, RequestEvent, ServiceRequest
 from eusp.casework.selectors import request_list
+from eusp.casework.services import request_answer, request_instruct
 from eusp.directory.models import Phase, State
 from eusp.reporting.statistics import charts
 from eusp.reporting.statistics.delays import delay_report, percentile
@@ -112,6 +115,10 @@ def build_town() -> dict:
             closed_at=_at(finished_on, 16) if finished_on else None,
             due_on=due,
             is_archived=archived,
+            # What request_instruct and request_answer keep on the request, from the
+            # timeline written by hand below.
+            first_instructed_on=received + datetime.timedelta(instruction) if instruction is not None else None,
+            first_answered_on=received + datetime.timedelta(answer) if answer is not None else None,
         )
         if instruction is not None:
             RequestEvent.objects.create(
@@ -299,15 +306,30 @@ def test_delays_per_quartier_and_another_n(town):
     assert _rows(report)["Sud"].answered_within == 1  # R9 in 1 day
 
 
-def test_delays_since_a_date_read_only_later_events(town):
-    """``since`` narrows the events read, not the requests: same figures for the requests
-    received since then."""
+def test_delays_over_a_period_read_only_the_requests(town):
+    """The first instruction and answer are on the requests: a period narrows the requests,
+    and neither the events nor the answers are read."""
     qs = _everything(town).filter(received_on__gte=D(2025, 2, 1))
-    narrowed = delay_report(qs, DIMENSIONS["service-instructeur"], since=D(2025, 2, 1))
-    plain = delay_report(qs, DIMENSIONS["service-instructeur"])
-    assert (
-        _rows(narrowed)["Voirie"].instruction.histogram == _rows(plain)["Voirie"].instruction.histogram == {3: 1, 4: 1}
+    with CaptureQueriesContext(connection) as queries:
+        report = delay_report(qs, DIMENSIONS["service-instructeur"])
+    assert _rows(report)["Voirie"].instruction.histogram == {3: 1, 4: 1}
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "casework_requestevent" not in sql and "casework_answer" not in sql
+
+
+def test_delays_of_requests_instructed_and_answered_through_the_services(db):
+    central, voirie = CentralFactory(), ServiceFactory(name="Voirie")
+    agent = AgentFactory(services=[voirie])
+    today = timezone.localdate()
+    sr = ServiceRequestFactory(
+        created_by=central, instructing_service=voirie, received_on=today - datetime.timedelta(days=20)
     )
+    request_instruct(sr=sr, actor=agent, feasibility="feasible")
+    request_answer(
+        sr=sr, actor=central, channel=AnswerChannel.LETTER, text="Réponse", answered_on=today - datetime.timedelta(9)
+    )
+    row = _rows(delay_report(request_list(user=central), DIMENSIONS["service-instructeur"]))["Voirie"]
+    assert (row.instruction.histogram, row.answered_within, row.answer_base) == ({20: 1}, 1, 1)
 
 
 @pytest.mark.parametrize(
