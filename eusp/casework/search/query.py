@@ -73,25 +73,31 @@ def text_matches(qs: QuerySet) -> list[tuple[int, datetime]]:
 
 
 def text_ranked_ids(
-    qs: QuerySet, terms: list[str], *, field: str = "", matches: list[tuple[int, datetime]] | None = None
+    qs: QuerySet,
+    terms: list[str],
+    *,
+    field: str = "",
+    matches: list[tuple[int, datetime]] | None = None,
+    candidates: int | None = None,
 ) -> list[int]:
     """Ids of the matching requests, best matches first (then newest), at most
-    ``RANKED_CANDIDATES``: the most recent matches are the candidates, then ranked.
+    ``candidates`` (``RANKED_CANDIDATES``): the most recent matches are the candidates, then ranked.
 
     Planned by hand, because one query is planned badly one way or the other: the
     matches of a word found in up to ``SCAN_LIMIT`` requests are read from the word index
     and the newest kept here; for a word found everywhere, walking the date index
     backwards meets enough of them at once."""
     field = _field(field)
+    candidates = candidates or RANKED_CANDIDATES
     if matches is None:
         matches = text_matches(qs)
     if len(matches) > SCAN_LIMIT:
-        ids = list(qs.order_by("-created_at", "-pk").values_list("pk", flat=True)[:RANKED_CANDIDATES])
+        ids = list(qs.order_by("-created_at", "-pk").values_list("pk", flat=True)[:candidates])
     else:
         matches.sort(key=lambda row: (row[1], row[0]), reverse=True)
-        ids = [pk for pk, _created in matches[:RANKED_CANDIDATES]]
+        ids = [pk for pk, _created in matches[:candidates]]
     if connection.vendor == "postgresql":
-        rank = RawSQL("ts_rank_cd(search_vector, to_tsquery('french'::regconfig, %s))", [_tsquery(terms, field)])
+        rank = RawSQL("ts_rank_cd(search_vector, %s::tsquery)", [_tsquery(terms, field)])
     else:
         rank = _sqlite_rank(terms, field)
     rows = list(qs.model.objects.filter(pk__in=ids).annotate(rank=rank).values_list("pk", "rank", "created_at"))
@@ -102,25 +108,59 @@ def text_ranked_ids(
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
+# Stems of the folded words searched lately: French stemming is PostgreSQL's, asked once.
+_STEMS: dict[str, str] = {}
+STEMS_KEPT = 10_000
+
+
+def _stems(terms: list[str]) -> dict[str, str]:
+    """Each term's French stem (« rues » → « ru »), empty for a stop word (« le »)."""
+    missing = sorted({term for term in terms if term not in _STEMS})
+    if missing:
+        if len(_STEMS) > STEMS_KEPT:
+            _STEMS.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT term, coalesce((tsvector_to_array(to_tsvector('french'::regconfig, term)))[1], '') "
+                "FROM unnest(%s::text[]) AS term",
+                [missing],
+            )
+            _STEMS.update(cursor.fetchall())
+    return {term: _STEMS.get(term, term) for term in terms}
+
+
 def _tsquery(terms: list[str], field: SearchField) -> str:
-    # Terms are folded to [0-9a-z] words: nothing in them is tsquery syntax.
-    # A word's beginning finds the word; a short one (« 5 », « du ») is taken whole, or it
-    # would match a good part of the city.
+    """The tsquery text: every term, as its own forms (its stem) or as the beginning of a
+    longer word. The typed word is that beginning, not its stem: « rue », cut to « ru »,
+    would find « rural » — and, found in every address, cost a scan of the word index for
+    every word beginning with « ru ». A short word (« 5 ») is taken whole, or it would
+    match a good part of the city; a stop word (« le ») says nothing and is left out."""
+    # Terms are folded to [0-9a-z] words, and so are their stems: nothing is tsquery syntax.
     weight = WEIGHT.get(field, "")
+    stems = _stems(terms)
     parts = []
     for term in terms:
-        label = ("*" if len(term) >= MIN_PREFIX else "") + weight
-        parts.append(f"{term}:{label}" if label else term)
+        stem = stems[term]
+        if not stem:
+            continue
+        if len(term) < MIN_PREFIX:
+            parts.append(f"'{stem}'" + (f":{weight}" if weight else ""))
+        elif stem == term:
+            parts.append(f"'{term}':*{weight}")
+        else:
+            parts.append(f"('{stem}'" + (f":{weight}" if weight else "") + f" | '{term}':*{weight})")
     return " & ".join(parts)
 
 
 def _pg_match(terms: list[str], field: SearchField, internal: bool):
     tsquery = _tsquery(terms, field)
-    sql = "search_vector @@ to_tsquery('french'::regconfig, %s)"
+    if not tsquery:  # stop words only
+        return RawSQL("false", [], output_field=BooleanField())
+    sql = "search_vector @@ %s::tsquery"
     params = [tsquery]
     if internal and field in (SearchField.ALL, SearchField.NOTES):
         # Internal notes have their own vector (no weights): searched without the weight.
-        sql = f"({sql} OR search_internal_vector @@ to_tsquery('french'::regconfig, %s))"
+        sql = f"({sql} OR search_internal_vector @@ %s::tsquery)"
         params.append(_tsquery(terms, SearchField.ALL))
     # Constant SQL, the query passed as a parameter.
     return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611

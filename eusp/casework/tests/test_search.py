@@ -2,6 +2,7 @@
 never a request the user may not see."""
 
 import pytest
+from django.db import connection
 
 from eusp.casework.models import ServiceRequest
 from eusp.casework.permissions import visible_requests
@@ -125,3 +126,29 @@ def test_short_words_are_matched_whole(central):
     assert _find(central, "5 rue du lac") == ["Trou"]
     assert _find(central, "5 rue", field="adresse") == ["Trou"]
     assert set(_find(central, "lac")) == {"Trou", "Banc"}
+
+
+def test_a_word_is_not_cut_to_its_stem_before_looking_for_longer_words(central):
+    # French stemming cuts « rue » to « ru »: looked for as a beginning, that found « rural »
+    # and « russe »; the typed word is the beginning, its stem only finds its own forms.
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Chemin rural défoncé")
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Trou", location_address="3 rue du Lac")
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Ruelle sombre")
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Deux rues sales")
+    assert set(_find(central, "rue")) == {"Trou", "Ruelle sombre", "Deux rues sales"}
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Éclairage en panne")
+    assert _find(central, "eclaira") == ["Éclairage en panne"]
+    if connection.vendor == "postgresql":  # French forms are PostgreSQL's (stemming)
+        assert set(_find(central, "rues")) == {"Trou", "Deux rues sales"}
+        assert _find(central, "eclairages") == ["Éclairage en panne"]
+
+
+def test_the_quick_search_ranks_fewer_recent_matches_than_a_list(client, central, monkeypatch):
+    monkeypatch.setattr("eusp.casework.views.search.QUICK_CANDIDATES", 2)
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Banc cassé")  # the best, but oldest
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Trou", description="près du banc")
+    ServiceRequestFactory(created_by=central, requester_address="", subject="Tag", description="sur un banc")
+    client.force_login(central)
+    html = client.get("/demandes/recherche-rapide/", {"q": "banc"}).content.decode()
+    assert "Tag" in html and "Trou" in html and "Banc cassé" not in html
+    assert _find(central, "banc")[0] == "Banc cassé"  # a list ranks them all

@@ -1,6 +1,6 @@
 """Time the statistics pages through the full Django stack, as ``bench/pages.py`` does.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/eusp_bench .venv/bin/python bench/statistics.py [--runs 10]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/eusp_bench .venv/bin/python bench/stats_pages.py [--runs 10]
 
 Logs in as the demo users (``central``, ``agent``, ``elu``) of a database filled by
 ``bench/generate.sh`` and prints p50/p95 in milliseconds and the SQL queries of each view
@@ -12,19 +12,12 @@ A benchmark, not a test: run it on a quiet machine and copy the table into READM
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
-# Run as a script, this file would shadow the standard library's ``statistics`` module
-# for every later import: take its folder off the path, put the project's on.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
-sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-import statistics  # noqa: E402
-
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -32,25 +25,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from pages import measure  # noqa: E402  (bench/pages.py, beside this file)
 
 from eusp.accounts.models import User  # noqa: E402
 from eusp.casework.models import ServiceRequest  # noqa: E402
-
-
-def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
-    """p50 and p95 in ms and the SQL queries of one page (``bench/pages.py``'s method)."""
-    client.get(url)  # warm caches and the connection
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    timings.sort()
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
-    return statistics.median(timings), p95, len(queries)
 
 
 def statistics_pages() -> list[tuple[str, str]]:
