@@ -5,7 +5,7 @@ statistics and exports; an unknown or malformed value is ignored with a message 
 field, never an error page.
 """
 
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time
 
 import django_filters
 from django import forms
@@ -22,6 +22,18 @@ from .search.text import query_terms
 from .selectors import in_phases, overdue_filter
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _local_instant(day: date, at: time) -> datetime | None:
+    """``day`` at ``at`` in the local time zone, or None at the ends of the calendar
+    (1 January of year 1, 31 December 9999), whose instant is out of Python's range in UTC:
+    such a bound (a crafted URL) leaves nothing out."""
+    instant = timezone.make_aware(datetime.combine(day, at))
+    try:
+        instant.astimezone(UTC)
+    except OverflowError:
+        return None
+    return instant
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -113,10 +125,12 @@ class RequestFilter(django_filters.FilterSet):
         return queryset.filter(Q(instructing_service=value) | Q(executing_service=value))
 
     def filter_closed_from(self, queryset, name, value):
-        return queryset.filter(closed_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
+        start = _local_instant(value, time.min)
+        return queryset.filter(closed_at__isnull=False) if start is None else queryset.filter(closed_at__gte=start)
 
     def filter_closed_to(self, queryset, name, value):
-        return queryset.filter(closed_at__lt=timezone.make_aware(datetime.combine(value, time.max)))
+        end = _local_instant(value, time.max)
+        return queryset.filter(closed_at__isnull=False) if end is None else queryset.filter(closed_at__lt=end)
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_filter()) if value else queryset

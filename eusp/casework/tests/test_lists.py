@@ -101,6 +101,21 @@ def test_closed_date_range_on_the_archives(client, central, town):
     assert _subjects(client, "/archives/", closed_to=(TODAY() - 7 * DAY).isoformat()) == ["B"]
 
 
+@pytest.mark.parametrize("url", ["/demandes/", "/archives/", "/demandes/recherche/"])
+def test_closed_dates_at_the_ends_of_the_calendar_filter_nothing_out(client, central, town, url):
+    """1 January of year 1 in Paris is still 31 December of year 0 in UTC, which Python
+    cannot hold: such a bound (a crafted URL) means « no bound », never an error page."""
+    closed = timezone.now() - 3 * DAY
+    ServiceRequest.objects.filter(pk=town["a"].pk).update(is_archived=True, closed_at=closed)
+    ServiceRequest.objects.filter(pk=town["b"].pk).update(closed_at=closed)
+    client.force_login(central)
+    extremes = {"closed_from": "0001-01-01", "closed_to": "9999-12-31"}
+    expected = {"/demandes/": ["B"], "/archives/": ["A"], "/demandes/recherche/": ["B"]}[url]
+    assert _subjects(client, url, **extremes) == expected
+    assert _subjects(client, url, closed_from="9999-12-31") == []
+    assert _subjects(client, url, closed_to="0001-01-01") == []
+
+
 @pytest.mark.parametrize(
     "sort, expected",
     [

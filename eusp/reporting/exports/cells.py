@@ -28,13 +28,12 @@ XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(value: str) -> str:
-    """A neutralised text cell as XML character data: forbidden characters dropped, line
-    ends as line feeds (a spreadsheet's line break in a cell), ``& < >`` escaped."""
-    if value.startswith(FORMULA_TRIGGERS):
-        value = "'" + value
+    """A neutralised text cell as XML character data: forbidden characters dropped (before
+    the neutralisation, which must see what is left), line ends as line feeds (a
+    spreadsheet's line break in a cell), ``& < >`` escaped."""
     if XML_SPECIAL.search(value) is None:
-        return value
-    value = XML_ILLEGAL.sub("", value)
+        return neutralise(value)
+    value = neutralise(XML_ILLEGAL.sub("", value))
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -31,9 +31,8 @@ from .csv_format import csv_chunks, write_csv
 from .ods_format import write_ods
 from .xlsx_format import write_xlsx
 
-__all__ = ["CONTENT_TYPES", "FORMATS", "LARGE_ROWS", "WriteResult", "csv_chunks", "export_response", "write_file"]
+__all__ = ["CONTENT_TYPES", "LARGE_ROWS", "WriteResult", "csv_chunks", "export_response", "write_file"]
 
-FORMATS = ("csv", "xlsx", "ods")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

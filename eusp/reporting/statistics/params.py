@@ -47,8 +47,6 @@ SCOPES = [
     (ARCHIVES_ONLY, gettext_lazy("archivées")),
 ]
 DEFAULT_DELAY_DAYS = 365  # the delays' period when none is chosen
-# The statistics' own parameters, dropped from the links to the lists.
-OWN_PARAMS = ("vue", "par", "croise", "pas", "jours", "impression", "archives")
 
 
 class StatisticsOptionsForm(forms.Form):

@@ -65,10 +65,6 @@ class Figures:
     def overdue_share(self) -> float | None:
         return share(self.overdue, self.active)
 
-    @property
-    def done_share(self) -> float | None:
-        return share(self.done, self.total)
-
 
 def share(part: int, whole: int) -> float | None:
     """A percentage, or None when there is nothing to divide."""
@@ -150,6 +146,10 @@ class Period:
     start: date
     end: date  # last day
     count: int
+
+    def counted(self, start: date | None, end: date | None) -> tuple[date, date]:
+        """The first and last days the count covers: the period within the chosen dates."""
+        return (max(self.start, start) if start else self.start, min(self.end, end) if end else self.end)
 
 
 def period_start(day: date, step: str) -> date:

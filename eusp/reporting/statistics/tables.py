@@ -7,6 +7,7 @@ the delays' « Relances par service relancé » is ``relances``.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils.translation import gettext as _
 
@@ -62,9 +63,12 @@ def breakdown_table(dimension: Dimension, slices: list[Slice], figures: Figures)
     return headers, rows
 
 
-def timeline_table(periods: list[Period], figures: Figures) -> Table:
+def timeline_table(
+    periods: list[Period], figures: Figures, start: date | None = None, end: date | None = None
+) -> Table:
+    """The periods, the first and last cut by the chosen dates ``start`` and ``end``."""
     headers = [_("Début de la période"), _("Fin de la période"), _("Demandes reçues"), _("Part (%)")]
-    rows = [[p.start, p.end, p.count, _percent(share(p.count, figures.total))] for p in periods]
+    rows = [[*p.counted(start, end), p.count, _percent(share(p.count, figures.total))] for p in periods]
     return headers, rows
 
 
@@ -148,11 +152,4 @@ def statistics_table(query: StatisticsQuery, table: str = MAIN) -> StatisticsTab
     monthly = query.step == MONTH
     name = f"evolution-{'mois' if monthly else 'semaines'}"
     title = _("Demandes reçues par mois") if monthly else _("Demandes reçues par semaine")
-    return StatisticsTable(name, title, *timeline_table(periods, figures))
-
-
-def view_table(query: StatisticsQuery) -> tuple[str, list[str], list[list]]:
-    """The main table of the view a statistics URL asks for: (a file name without its
-    extension, headers, rows), from the same queries as the page."""
-    table = statistics_table(query)
-    return table.name, table.headers, table.rows
+    return StatisticsTable(name, title, *timeline_table(periods, figures, query.received_from, query.received_to))

@@ -84,8 +84,10 @@ def _table_exports(query: StatisticsQuery, context: dict) -> dict[str, dict]:
 
 
 def _key_figures(query: StatisticsQuery, figures) -> list[dict]:
-    """The key figures of the set, each a link to its list where one parameter says it."""
-    return [
+    """The key figures of the set, each a link to its list where one parameter says it.
+    None for a figure of 0: its parameter may be replacing a different one the user chose
+    (« Réalisées » with the phase « ouverte » chosen), and the link would list others."""
+    key_figures = [
         {"label": _("Demandes"), "value": figures.total, "share": None, "url": query.list_url()},
         {"label": _("En cours"), "value": figures.active, "share": share(figures.active, figures.total), "url": None},
         {
@@ -108,6 +110,10 @@ def _key_figures(query: StatisticsQuery, figures) -> list[dict]:
             "url": query.list_url(overdue="on"),
         },
     ]
+    for figure in key_figures:
+        if not figure["value"]:
+            figure["url"] = None
+    return key_figures
 
 
 def _breakdown(query: StatisticsQuery) -> dict:
@@ -148,8 +154,7 @@ def _timeline(query: StatisticsQuery) -> dict:
     monthly = query.step == MONTH
     rows = []
     for period in periods:
-        start = max(period.start, query.received_from) if query.received_from else period.start
-        end = min(period.end, query.received_to) if query.received_to else period.end
+        start, end = period.counted(query.received_from, query.received_to)
         rows.append(
             {
                 "period": period,

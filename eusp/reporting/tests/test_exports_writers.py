@@ -86,6 +86,16 @@ def test_characters_xml_forbids_are_dropped_and_line_ends_kept(fmt):
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_formula_behind_a_forbidden_character_is_neutralised_too(fmt):
+    """The character XML forbids is dropped: what is left begins with « = » and must be
+    neutralised like any other such cell."""
+    response = export_response(fmt, "t", ["\x01=danger", "b"], [('\x02=HYPERLINK("http://x")', "\x0b-1")])
+    header, row = read(fmt, body(response))
+    assert header[0] == "'=danger"
+    assert row == ['\'=HYPERLINK("http://x")', "'-1"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
 def test_headers_are_neutralised_and_sheet_names_cleaned(fmt):
     response = export_response(fmt, "t", ["=danger", "ok"], [], title="Répartition [par] quartier: 2026/2027 *")
     data = body(response)

@@ -114,6 +114,18 @@ def test_timeline_holds_the_pages_table(client, town, fmt, step):
     assert counts == ([3, 4, 5] if step == "mois" else [2, 1, 0, 0, 1, 1, 2, 0, 2, 1, 1, 1])
 
 
+def test_timeline_periods_cut_by_the_chosen_dates_say_so(client, town):
+    """A period the chosen dates cut is counted from (or to) the chosen date only: the
+    file says which days its figure counts, as the page's link lists them."""
+    params = {"vue": "evolution", "received_from": "2025-01-07", "received_to": "2025-03-20"}
+    _header, *rows = _table(client, town["central"], "csv", **params)
+    assert rows[0][:3] == ["07/01/2025", "31/01/2025", "2"]  # R2 and R8; R1 (6 January) is left out
+    assert rows[-1][:3] == ["01/03/2025", "20/03/2025", "4"]
+    links = [row["url"] for row in _page(client, town["central"], **params).context["rows"]]
+    assert parse_qs(urlsplit(links[0]).query)["received_from"] == ["2025-01-07"]
+    assert parse_qs(urlsplit(links[-1]).query)["received_to"] == ["2025-03-20"]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_crossed_table_holds_the_pages_table(client, town, fmt):
     params = {"vue": "croisement", "par": "quartier", "croise": "phase"}

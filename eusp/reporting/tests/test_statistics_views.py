@@ -149,6 +149,18 @@ def test_key_figures_link_to_their_lists(client, town):
     assert _listed(client, figures["Demandes"]["url"]) == 12
 
 
+@pytest.mark.parametrize("params", [{}, {"phase": Phase.OPEN}, {"phase": Phase.DONE}, {"state": "Close"}])
+def test_each_key_figures_link_lists_exactly_its_requests(client, town, params):
+    """With a phase already chosen, « Réalisées » counts none: its link must not list every
+    request done (the figure's phase would replace the chosen one)."""
+    if "state" in params:
+        params = {"state": town["requests"]["R5"].state_id}
+    response = _get(client, town["central"], **params)
+    for figure in response.context["key_figures"]:
+        if figure["url"]:
+            assert _listed(client, figure["url"]) == figure["value"], figure["label"]
+
+
 @pytest.mark.parametrize(
     "params, total",
     [
@@ -283,6 +295,14 @@ def test_crafted_urls_never_fail(client, town, data):
     assert client.get(URL, params).status_code == 200
 
 
+@pytest.mark.parametrize("view", VIEWS)
+def test_closed_dates_at_the_ends_of_the_calendar_are_no_error(client, town, view):
+    """Every request closed since the first day of the calendar: the done and the closed ones."""
+    response = _get(client, town["central"], vue=view, closed_from="0001-01-01", closed_to="9999-12-31")
+    figures = response.context["figures"]
+    assert (figures.total, figures.done, figures.closed) == (7, 6, 1)
+
+
 @pytest.mark.parametrize("who", ["central", "voirie_agent", "elu"])
 def test_every_profile_finds_statistics_in_the_navigation(client, town, who):
     client.force_login(town[who])
@@ -321,17 +341,17 @@ def test_each_view_gives_its_table_as_plain_values(town, params, name, headers, 
     from django.http import QueryDict
 
     from eusp.reporting.statistics.params import statistics_query
-    from eusp.reporting.statistics.tables import reminded_services_table, view_table
+    from eusp.reporting.statistics.tables import reminded_services_table, statistics_table
 
     data = QueryDict(mutable=True)
     data.update(params)
     query = statistics_query(data, town["central"])
-    got_name, got_headers, rows = view_table(query)
-    assert got_name == name
-    assert headers is None or got_headers == headers
-    assert rows[0] == first_row and rows[-1] == last_row
+    table = statistics_table(query)
+    assert table.name == name
+    assert headers is None or table.headers == headers
+    assert table.rows[0] == first_row and table.rows[-1] == last_row
     if query.view == "delais":
-        assert got_headers[-1] == "Réponse sous 15 jours (%)"
+        assert table.headers[-1] == "Réponse sous 15 jours (%)"
         from eusp.reporting.statistics.delays import delay_report
 
         report = delay_report(query.queryset, query.breakdown)
