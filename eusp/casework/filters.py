@@ -5,7 +5,7 @@ statistics and exports; an unknown or malformed value is ignored with a message 
 field, never an error page.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -129,7 +129,8 @@ class RequestFilter(django_filters.FilterSet):
         return queryset.filter(closed_at__isnull=False) if start is None else queryset.filter(closed_at__gte=start)
 
     def filter_closed_to(self, queryset, name, value):
-        end = _local_instant(value, time.max)
+        # Before the next day begins: the day's last microsecond is still that day.
+        end = _local_instant(value + timedelta(days=1), time.min) if value < date.max else None
         return queryset.filter(closed_at__isnull=False) if end is None else queryset.filter(closed_at__lt=end)
 
     def filter_overdue(self, queryset, name, value):

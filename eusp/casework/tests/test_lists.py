@@ -101,6 +101,15 @@ def test_closed_date_range_on_the_archives(client, central, town):
     assert _subjects(client, "/archives/", closed_to=(TODAY() - 7 * DAY).isoformat()) == ["B"]
 
 
+def test_a_request_closed_in_the_last_instant_of_the_day_is_closed_that_day(client, central, town):
+    day = TODAY() - 3 * DAY
+    last_instant = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+    ServiceRequest.objects.filter(pk=town["a"].pk).update(is_archived=True, closed_at=last_instant)
+    client.force_login(central)
+    assert _subjects(client, "/archives/", closed_to=day.isoformat()) == ["A"]
+    assert _subjects(client, "/archives/", closed_from=(day + DAY).isoformat()) == []
+
+
 @pytest.mark.parametrize("url", ["/demandes/", "/archives/", "/demandes/recherche/"])
 def test_closed_dates_at_the_ends_of_the_calendar_filter_nothing_out(client, central, town, url):
     """1 January of year 1 in Paris is still 31 December of year 0 in UTC, which Python

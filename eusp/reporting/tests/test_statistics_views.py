@@ -242,6 +242,15 @@ def test_delays_default_to_the_last_twelve_months(client, town):
     assert _listed(client, url) == 1
 
 
+@pytest.mark.parametrize("wrong", ["demain", "2026-02-30", "0"])
+def test_delays_keep_their_default_period_when_the_dates_given_are_wrong(client, town, wrong):
+    client.force_login(town["central"])
+    response = client.get(URL, {"vue": "delais", "received_from": wrong})
+    since = (timezone.localdate() - datetime.timedelta(days=365)).isoformat()
+    assert "12 derniers mois" in response.content.decode()
+    assert response.context["query"].filterset.form["received_from"].value() == since
+
+
 @pytest.mark.parametrize("view", VIEWS)
 def test_queries_do_not_depend_on_the_number_of_requests(client, town, view, django_assert_max_num_queries):
     client.force_login(town["central"])
