@@ -213,6 +213,8 @@ EUSP_PAGE_SIZE = 50
 EUSP_EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EUSP_EXPORT_SYNC_MAX_ROWS", "50000"))
 # How long a file built by the worker is offered; the daily purge then deletes it.
 EUSP_EXPORT_KEEP_HOURS = int(os.environ.get("EUSP_EXPORT_KEEP_HOURS", "24"))
+# A large export still unfinished after this long is shown as failed (its worker died).
+EUSP_EXPORT_ABANDONED_MINUTES = int(os.environ.get("EUSP_EXPORT_ABANDONED_MINUTES", "60"))
 # Automatic reminders (working days): first when not instructed after N days, then every
 # N days, at most N times per service; then the central service is alerted.
 EUSP_REMINDER_FIRST_AFTER_DAYS = int(os.environ.get("EUSP_REMINDER_FIRST_AFTER_DAYS", "5"))

@@ -68,6 +68,13 @@ def export_job_run(job_id: int) -> str:
     return "done"
 
 
+def export_job_abandoned(job: ExportJob) -> bool:
+    """Still unfinished ``EUSP_EXPORT_ABANDONED_MINUTES`` after it was asked: its worker died
+    or no worker runs. Said so, rather than leave its owner waiting until the purge."""
+    limit = timezone.now() - timedelta(minutes=settings.EUSP_EXPORT_ABANDONED_MINUTES)
+    return not job.is_finished and job.created_at < limit
+
+
 def export_job_expiry() -> datetime:
     """Jobs asked before this are gone (or about to be): their files are not offered."""
     return timezone.now() - timedelta(hours=settings.EUSP_EXPORT_KEEP_HOURS)

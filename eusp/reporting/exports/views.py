@@ -12,7 +12,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from ..models import ExportJob
-from .jobs import export_job_create, export_job_expiry
+from .jobs import export_job_abandoned, export_job_create, export_job_expiry
 from .selectors import request_export
 from .writers import CONTENT_TYPES, LARGE_ROWS, export_response
 
@@ -47,7 +47,7 @@ def _owned_job(request, token) -> ExportJob:
 def export_job_view(request, token):
     """« Votre export est en préparation », then the link to the file; htmx polls it."""
     job = _owned_job(request, token)
-    context = {"job": job, "expired": job.created_at < export_job_expiry()}
+    context = {"job": job, "expired": job.created_at < export_job_expiry(), "abandoned": export_job_abandoned(job)}
     template = "reporting/export_job.html#status" if request.htmx else "reporting/export_job.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -4,6 +4,7 @@ for a day — and the daily purge deletes it. CSV always streams."""
 
 import datetime
 import io
+from html import unescape
 
 import openpyxl
 import pytest
@@ -80,6 +81,22 @@ def test_the_waiting_page_polls_until_ready(client, central, three, media, djang
     assert partial.lstrip().startswith('<div id="export-status"')
     assert "hx-trigger" not in partial and "Votre export est prêt." in partial
     assert export_job_run(job.pk) == "skipped"  # a task run twice builds once
+
+
+@pytest.mark.parametrize("status", [ExportJob.Status.PENDING, ExportJob.Status.RUNNING])
+def test_a_job_left_unfinished_by_a_dead_worker_stops_waiting_and_says_so(client, central, status, settings):
+    settings.EUSP_EXPORT_ABANDONED_MINUTES = 60
+    client.force_login(central)
+    recent = ExportJob.objects.create(owner=central, fmt="xlsx", status=status)
+    old = ExportJob.objects.create(
+        owner=central, fmt="xlsx", status=status, created_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    polling = 'hx-trigger="load delay:3s"'
+    waiting = unescape(client.get(recent.get_absolute_url()).content.decode())
+    assert "Votre export est en préparation" in waiting and polling in waiting
+    abandoned = unescape(client.get(old.get_absolute_url()).content.decode())
+    assert "L'export n'a pas pu être préparé" in abandoned and polling not in abandoned
+    assert client.get(f"/demandes/exports/{old.token}/fichier").status_code == 404
 
 
 def test_another_user_never_gets_someone_elses_export(
