@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("eusp.core.urls")),
     path("", include("eusp.accounts.urls")),
     path("", include("eusp.reporting.urls")),
+    path("", include("eusp.directory.urls")),
     path("demandes/", include("eusp.casework.urls")),
     path("archives/", archive_list_view, name="archive-list"),
     path("administration/", include("eusp.administration.urls")),

@@ -6,9 +6,11 @@ The defaults make a local demo work with no configuration at all (SQLite in
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -41,11 +43,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_htmx",
     "template_partials",
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "eusp.core",
     "eusp.accounts",
     "eusp.directory",
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "eusp.core.middleware.FrenchByDefaultMiddleware",
@@ -70,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused by the lockout into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +129,29 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Failed logins (django-axes): after EUSP_LOGIN_FAILURE_LIMIT failures in a row, a
+# (username, client IP) pair is refused for EUSP_LOGIN_COOLOFF_MINUTES, even with the right
+# password. Per pair, so that nobody can lock a colleague out from elsewhere. The central
+# service sees and lifts lockouts in /django-admin/ (« Tentatives de connexion »).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+EUSP_LOGIN_FAILURE_LIMIT = int(os.environ.get("EUSP_LOGIN_FAILURE_LIMIT", "5"))
+# At least a minute: axes reads a zero cool-off as "locked until an administrator unlocks".
+EUSP_LOGIN_COOLOFF_MINUTES = max(1, int(os.environ.get("EUSP_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = EUSP_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=EUSP_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "eusp.accounts.views.login_locked_out"
+# The client's address, not the reverse proxy's (see eusp/accounts/network.py).
+AXES_CLIENT_IP_CALLABLE = "eusp.accounts.network.client_ip_address"
+AXES_VERBOSE = False  # no banner on every manage.py command (make run prints the demo logins)
+# No log of every successful login (username, address, browser: personal data kept forever);
+# Django keeps each user's last login; failed attempts are what the lockout counts.
+AXES_DISABLE_ACCESS_LOG = True
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -140,6 +170,23 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): every script, style, font and image comes from
+# this origin, never inline: no 'unsafe-inline' even for styles (the state colours are a
+# stylesheet, directory:state-colours), no eval (htmx's allowEval is off in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # htmx requests
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]

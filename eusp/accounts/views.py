@@ -1,6 +1,10 @@
+from axes.helpers import get_client_username, get_cool_off
 from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from .forms import PreferencesForm
@@ -19,3 +23,35 @@ def preferences_view(request):
             return redirect("accounts:preferences")
         return render(request, "accounts/preferences.html", {"form": form}, status=400)
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """The login page again, saying why even the right password is refused (AXES_LOCKOUT_CALLABLE).
+
+    Axes calls this instead of the login view's response once a (username, IP) pair has
+    failed too often; 429 tells scripts to slow down while a person reads the message.
+    """
+    cool_off = get_cool_off(request)
+    if cool_off:
+        minutes = max(1, round(cool_off.total_seconds() / 60))
+        message = ngettext(
+            "Trop de tentatives de connexion échouées : ce compte est bloqué depuis cette adresse "
+            "pendant %(minutes)s minute. Réessayez plus tard ou demandez au service centralisateur "
+            "de le débloquer.",
+            "Trop de tentatives de connexion échouées : ce compte est bloqué depuis cette adresse "
+            "pendant %(minutes)s minutes. Réessayez plus tard ou demandez au service centralisateur "
+            "de le débloquer.",
+            minutes,
+        ) % {"minutes": minutes}
+    else:
+        message = _(
+            "Trop de tentatives de connexion échouées : ce compte est bloqué depuis cette adresse. "
+            "Demandez au service centralisateur de le débloquer."
+        )
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    context = {
+        "form": AuthenticationForm(request, initial={"username": get_client_username(request, credentials)}),
+        "lockout_message": message,
+        "next": next_url if url_has_allowed_host_and_scheme(next_url, {request.get_host()}) else "",
+    }
+    return render(request, "accounts/login.html", context, status=429)
