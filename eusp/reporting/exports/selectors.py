@@ -16,13 +16,13 @@ from django.http import QueryDict
 from eusp.accounts.models import User
 from eusp.casework.filters import RequestFilter, archive_scope
 from eusp.casework.keyset import DEFAULT_SORT, SORTS, sort_annotate
+from eusp.casework.search.query import SCAN_LIMIT, text_matches
 from eusp.casework.search.text import query_terms
 from eusp.casework.selectors import request_list
 
 from .columns import Column, request_columns, value_converters
 
 CHUNK_SIZE = 2000
-FEW_MATCHES = 3000
 
 
 @dataclass
@@ -73,11 +73,11 @@ def request_export(*, user: User, params: QueryDict) -> RequestExport:
     results = filterset.qs  # validates the form: cleaned_data holds the valid fields only
     words = filterset.form.cleaned_data.get("q") or ""
     if query_terms(words):
-        # Few matches (one unordered read, from the word index): read them by id, as the
+        # Few matches (the list's one read of the word index): read them by id, as the
         # list does, rather than let the planner walk the sort's index for a rare word.
-        matched = list(results.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
-        if len(matched) <= FEW_MATCHES:
-            results = request_list(user=user, archived=archived).filter(pk__in=matched)
+        matches = text_matches(results)
+        if len(matches) <= SCAN_LIMIT:
+            results = request_list(user=user, archived=archived).filter(pk__in=[pk for pk, _created in matches])
     sort = SORTS.get(params.get("sort", ""), SORTS[DEFAULT_SORT])
     ordering = [F(name).desc() if sort.descending else F(name).asc() for name, _kind in sort.keys]
     return RequestExport(

@@ -37,12 +37,26 @@ class StatisticsTable:
         return [min(max(longest + 2, 12), 40), *(min(max(len(str(h)) + 2, 10), 16) for h in self.headers[1:])]
 
 
-def _percent(value: float | None) -> float | None:
+def _rounded(value: float | None) -> float | None:
+    """A share in percent or a delay in days, to one decimal."""
     return None if value is None else round(value, 1)
 
 
-def _days(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def table_title(query: StatisticsQuery, table: str = MAIN) -> str:
+    """A table's title: the page's heading over it, and what names its files to a screen reader."""
+    if table == REMINDERS:
+        return _("Relances par service relancé")
+    dimension = str(query.breakdown.label).lower()
+    if query.view == BREAKDOWN:
+        return _("Demandes par %(dimension)s") % {"dimension": dimension}
+    if query.view == CROSSED:
+        return _("Demandes par %(first)s et par %(second)s") % {
+            "first": dimension,
+            "second": str(query.crossed.label).lower(),
+        }
+    if query.view == DELAYS:
+        return _("Délais par %(dimension)s") % {"dimension": dimension}
+    return _("Demandes reçues par mois") if query.step == MONTH else _("Demandes reçues par semaine")
 
 
 def breakdown_table(dimension: Dimension, slices: list[Slice], figures: Figures) -> Table:
@@ -55,7 +69,7 @@ def breakdown_table(dimension: Dimension, slices: list[Slice], figures: Figures)
         _("En retard"),
     ]
     rows = [
-        [s.label, s.count, _percent(share(s.count, figures.total)), s.figures.active, s.figures.done, s.figures.overdue]
+        [s.label, s.count, _rounded(share(s.count, figures.total)), s.figures.active, s.figures.done, s.figures.overdue]
         for s in slices
     ]
     rows.append([_("Total"), figures.total, 100.0 if figures.total else None, figures.active, figures.done,
@@ -68,7 +82,7 @@ def timeline_table(
 ) -> Table:
     """The periods, the first and last cut by the chosen dates ``start`` and ``end``."""
     headers = [_("Début de la période"), _("Fin de la période"), _("Demandes reçues"), _("Part (%)")]
-    rows = [[*p.counted(start, end), p.count, _percent(share(p.count, figures.total))] for p in periods]
+    rows = [[*p.counted(start, end), p.count, _rounded(share(p.count, figures.total))] for p in periods]
     return headers, rows
 
 
@@ -106,18 +120,18 @@ def _delay_values(row: DelayRow, label: str) -> list:
     return [
         label,
         row.figures.total,
-        _days(row.instruction.median),
-        _days(row.instruction.p90),
+        _rounded(row.instruction.median),
+        _rounded(row.instruction.p90),
         row.instruction.count,
-        _days(row.completion.median),
-        _days(row.completion.p90),
+        _rounded(row.completion.median),
+        _rounded(row.completion.p90),
         row.completion.count,
         row.figures.active,
         row.figures.overdue,
-        _percent(row.overdue_share),
-        _percent(row.done_late_share),
+        _rounded(row.overdue_share),
+        _rounded(row.done_late_share),
         row.reminders,
-        _percent(row.within_share),
+        _rounded(row.within_share),
     ]
 
 
@@ -141,15 +155,12 @@ def statistics_table(query: StatisticsQuery, table: str = MAIN) -> StatisticsTab
         name = f"statistiques-{query.breakdown.key}-{query.crossed.key}"
         title = f"{query.breakdown.label} × {query.crossed.label}"
         return StatisticsTable(name, title, *crossed_table(query.breakdown, query.crossed, crossed))
+    title = table_title(query, table)
     if query.view == DELAYS:
         report = delay_report(qs, query.breakdown, within_days=query.within_days)
         if table == REMINDERS:
-            return StatisticsTable("relances-par-service", _("Relances par service relancé"),
-                                   *reminded_services_table(report))  # fmt: skip
-        title = _("Délais par %(dimension)s") % {"dimension": str(query.breakdown.label).lower()}
+            return StatisticsTable("relances-par-service", title, *reminded_services_table(report))
         return StatisticsTable(f"delais-{query.breakdown.key}", title, *delays_table(report))
     periods, figures, _cut = count_by_period(qs, query.step, start=query.received_from, end=query.received_to)
-    monthly = query.step == MONTH
-    name = f"evolution-{'mois' if monthly else 'semaines'}"
-    title = _("Demandes reçues par mois") if monthly else _("Demandes reçues par semaine")
+    name = f"evolution-{'mois' if query.step == MONTH else 'semaines'}"
     return StatisticsTable(name, title, *timeline_table(periods, figures, query.received_from, query.received_to))

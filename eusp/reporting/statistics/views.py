@@ -5,22 +5,21 @@ a file (/statistiques/export.csv|xlsx|ods, with the page's query string)."""
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from eusp.directory.models import Phase
 
+from ..exports.links import export_links
 from ..exports.writers import export_response
 from . import charts
 from .delays import delay_report
 from .params import BREAKDOWN, CROSSED, DELAYS, TIMELINE, VIEWS, StatisticsQuery, statistics_query
 from .selectors import MONTH, count_by, count_by_pair, count_by_period, share
-from .tables import MAIN, REMINDERS, TABLES, statistics_table
+from .tables import MAIN, TABLES, statistics_table, table_title
 
 ANY = object()  # a crossed table's row or column total: that dimension is not narrowed
-EXPORT_FORMATS = (("csv", "CSV"), ("xlsx", "Excel"), ("ods", "OpenDocument"))
 TABLE_PARAM = "tableau"  # which of the view's tables an export holds (tables.TABLES)
 
 
@@ -31,11 +30,12 @@ def statistics_view(request):
         "tabs": [(key, label, query.url(vue=key, impression=None)) for key, label in VIEWS.items()],
         "print_url": query.url(impression="1"),
         "screen_url": query.url(impression=None),
+        "heading": table_title(query),
         **BUILDERS[query.view](query),
     }
     context["key_figures"] = _key_figures(query, context["figures"])
     if not query.printing:
-        context["table_exports"] = _table_exports(query, context)
+        context["table_exports"] = _table_exports(query)
     template = "reporting/statistics_print.html" if query.printing else "reporting/statistics.html"
     return render(request, template, context)
 
@@ -52,19 +52,10 @@ def statistics_export_view(request, fmt: str):
     return export_response(fmt, filename, table.headers, table.rows, widths=table.widths, title=table.title)
 
 
-def _table_exports(query: StatisticsQuery, context: dict) -> dict[str, dict]:
+def _table_exports(query: StatisticsQuery) -> dict[str, dict]:
     """The export links of each table of the view (``main``, ``relances``): the page's
     query string, the table named if not the main one; with the table's title, which
     tells a screen reader's list of links which table each file holds."""
-    titles = {MAIN: context.get("chart_title", "")}
-    if query.view == CROSSED:
-        titles[MAIN] = _("Demandes par %(first)s et par %(second)s") % {
-            "first": str(query.breakdown.label).lower(),
-            "second": str(query.crossed.label).lower(),
-        }
-    elif query.view == DELAYS:
-        titles[MAIN] = _("Délais par %(dimension)s") % {"dimension": str(query.breakdown.label).lower()}
-        titles[REMINDERS] = _("Relances par service relancé")
     exports = {}
     for table in TABLES[query.view]:
         params = query.params.copy()
@@ -72,13 +63,9 @@ def _table_exports(query: StatisticsQuery, context: dict) -> dict[str, dict]:
             params.pop(name, None)
         if table != MAIN:
             params[TABLE_PARAM] = table
-        string = f"?{params.urlencode()}" if params else ""
         exports[table or "main"] = {
-            "title": titles[table],
-            "links": [
-                {"label": label, "url": reverse("statistics-export", kwargs={"fmt": fmt}) + string}
-                for fmt, label in EXPORT_FORMATS
-            ],
+            "title": table_title(query, table),
+            "links": export_links("statistics-export", params.urlencode()),
         }
     return exports
 
@@ -131,7 +118,7 @@ def _breakdown(query: StatisticsQuery) -> dict:
         "figures": figures,
         "rows": rows,
         "chart": charts.bar_chart([(s.label, s.count) for s in slices]),
-        "chart_title": _("Demandes par %(dimension)s") % {"dimension": str(dimension.label).lower()},
+        "chart_title": table_title(query),
         "chart_description": _describe_breakdown(slices, figures.total),
     }
 
@@ -181,13 +168,12 @@ def _timeline(query: StatisticsQuery) -> dict:
         }
     else:
         description = _("Aucune demande ne correspond aux critères.")
-    title = _("Demandes reçues par mois") if monthly else _("Demandes reçues par semaine")
     return {
         "figures": figures,
         "rows": rows,
         "cut": cut,
         "chart": chart,
-        "chart_title": title,
+        "chart_title": table_title(query),
         "chart_description": description,
     }
 
