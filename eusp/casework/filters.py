@@ -19,7 +19,7 @@ from eusp.directory.models import Category, District, Origin, Phase, Priority, S
 from .models import Answer
 from .search.query import SearchField, text_filter
 from .search.text import query_terms
-from .selectors import in_phases, overdue_filter
+from .selectors import in_phases, overdue_filter, request_list
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -144,6 +144,12 @@ class RequestFilter(django_filters.FilterSet):
         if not value or self.user is None:
             return queryset
         return queryset.filter(Q(created_by=self.user) | Q(referent_official=self.user))
+
+
+def request_filter(params, *, user: User, archived: bool | None) -> RequestFilter:
+    """The filters of ``params`` over the requests ``user`` may see (``request_list``): what
+    a list, its export and the statistics all start from."""
+    return RequestFilter(params, queryset=request_list(user=user, archived=archived), user=user)
 
 
 ARCHIVES_ONLY = "1"

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from eusp.directory.models import Phase
 
-from ..filters import RequestFilter, archive_scope
+from ..filters import RequestFilter, archive_scope, request_filter
 from ..keyset import DEFAULT_SORT, SORTS, keyset_page
 from ..search.query import text_matches, text_ranked_ids
 from ..search.text import query_terms
@@ -28,9 +28,7 @@ def _list_page(request, *, archived: bool | None, title: str, url: str, advanced
     target = request_typed_reference(request.user, request.GET.get("q", ""))
     if target is not None:
         return HttpResponseClientRedirect(target.get_absolute_url()) if request.htmx else redirect(target)
-    filterset = RequestFilter(
-        request.GET, queryset=request_list(user=request.user, archived=archived), user=request.user
-    )
+    filterset = request_filter(request.GET, user=request.user, archived=archived)
     results = filterset.qs
     terms = query_terms(filterset.form.cleaned_data.get("q") or "") if "q" in filterset.form.cleaned_data else []
     matches = text_matches(results) if terms else None

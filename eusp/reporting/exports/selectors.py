@@ -14,7 +14,7 @@ from django.db.models import F, QuerySet
 from django.http import QueryDict
 
 from eusp.accounts.models import User
-from eusp.casework.filters import RequestFilter, archive_scope
+from eusp.casework.filters import archive_scope, request_filter
 from eusp.casework.keyset import DEFAULT_SORT, SORTS, sort_annotate
 from eusp.casework.search.query import SCAN_LIMIT, text_matches
 from eusp.casework.search.text import query_terms
@@ -69,7 +69,7 @@ def request_export(*, user: User, params: QueryDict) -> RequestExport:
     """The export of the list that ``params`` (a list's query string) shows ``user``.
     Malformed parameters are ignored as the list ignores them."""
     archived = archive_scope(params)
-    filterset = RequestFilter(params, queryset=request_list(user=user, archived=archived), user=user)
+    filterset = request_filter(params, user=user, archived=archived)
     results = filterset.qs  # validates the form: cleaned_data holds the valid fields only
     words = filterset.form.cleaned_data.get("q") or ""
     if query_terms(words):

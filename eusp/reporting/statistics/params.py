@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from eusp.accounts.models import User
-from eusp.casework.filters import ARCHIVES_ONLY, ARCHIVES_TOO, RequestFilter, archive_scope
-from eusp.casework.selectors import request_list
+from eusp.casework.filters import ARCHIVES_ONLY, ARCHIVES_TOO, RequestFilter, archive_scope, request_filter
 
 from .delays import DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS, MIN_WITHIN_DAYS
 from .dimensions import (
@@ -188,7 +187,7 @@ def statistics_query(params: QueryDict, user: User, *, today: date | None = None
             )
             % {"date": date_format(since, "SHORT_DATE_FORMAT")}
         )
-    filterset = RequestFilter(filter_params, queryset=request_list(user=user, archived=archived), user=user)
+    filterset = request_filter(filter_params, user=user, archived=archived)
     filterset.form.is_valid()  # cleans the fields; an invalid one is left out of the filters
     if view == DELAYS:
         options.fields["par"].choices = dimension_choices(DELAY_DIMENSIONS)
