@@ -6,6 +6,16 @@ from tests.factories import AgentFactory, CentralFactory, ElectedFactory, Servic
 pytest_plugins = ["tests.smtp"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_city_settings():
+    """Each test reads the city's settings from its own database, not a cached row."""
+    from eusp.core.city_settings import city_settings_forget
+
+    city_settings_forget()
+    yield
+    city_settings_forget()
+
+
 @pytest.fixture
 def central(db):
     return CentralFactory(username="central-test")

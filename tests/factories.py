@@ -64,6 +64,11 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.services.set(extracted)
 
+    @factory.post_generation
+    def districts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.districts.set(extracted)
+
 
 class CentralFactory(UserFactory):
     profile = Profile.CENTRAL

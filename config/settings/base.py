@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "eusp.core",
     "eusp.accounts",
     "eusp.directory",
@@ -70,6 +72,10 @@ MIDDLEWARE = [
     "eusp.core.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets request.user.is_verified(): whether this session passed the TOTP step.
+    "django_otp.middleware.OTPMiddleware",
+    # A session that has not passed its TOTP step (or must enrol) reaches only those pages.
+    "eusp.accounts.two_factor_middleware.TwoFactorMiddleware",
     # Deny by default: every page needs a login unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -248,10 +254,18 @@ EUSP_DAILY_JOBS = {
         "eusp.reporting.exports.jobs.export_jobs_purge",
         int(os.environ.get("EUSP_EXPORT_PURGE_HOUR", "3")),
     ),
+    # RGPD: requesters of requests archived longer than the city's retention period are
+    # anonymised; old failed-login records and mail bodies are purged.
+    "retention": (
+        "eusp.casework.services.anonymisation.retention_apply",
+        int(os.environ.get("EUSP_RETENTION_HOUR", "2")),
+    ),
 }
 EUSP_JOB_TAKEOVER_SECONDS = int(os.environ.get("EUSP_JOB_TAKEOVER_SECONDS", "3600"))
 
-# Product settings (later editable in /administration/).
+# Initial values of the settings the central service edits in /administration/parametres/
+# (city name, reminder delays, upload limit): read from the environment when the settings
+# row is first created, then kept in the database.
 EUSP_CITY_NAME = os.environ.get("EUSP_CITY_NAME", "Ville de Valmont-sur-Loire")
 EUSP_SITE_URL = os.environ.get("EUSP_SITE_URL", "http://127.0.0.1:8000")
 EUSP_PAGE_SIZE = 50
@@ -267,8 +281,12 @@ EUSP_EXPORT_ABANDONED_MINUTES = int(os.environ.get("EUSP_EXPORT_ABANDONED_MINUTE
 EUSP_REMINDER_FIRST_AFTER_DAYS = int(os.environ.get("EUSP_REMINDER_FIRST_AFTER_DAYS", "5"))
 EUSP_REMINDER_EVERY_DAYS = int(os.environ.get("EUSP_REMINDER_EVERY_DAYS", "5"))
 EUSP_REMINDER_MAX = int(os.environ.get("EUSP_REMINDER_MAX", "3"))
-# Attachments: checked by content; larger files are refused with a message.
+# Attachments: checked by content; larger files are refused with a message. The initial
+# limit: the central service then sets it in /administration/parametres/.
 EUSP_UPLOAD_MAX_BYTES = int(os.environ.get("EUSP_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# The most the central service may set on the settings page: the proxy in front must accept
+# request bodies this large (README, deployment).
+EUSP_UPLOAD_CEILING_MB = int(os.environ.get("EUSP_UPLOAD_CEILING_MB", "50"))
 # Counts the form's other fields only, never uploaded files (past it Django answers 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files above this are streamed to a temporary file, not held in memory; the upload

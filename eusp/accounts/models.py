@@ -22,6 +22,10 @@ class User(AbstractUser):
     services = models.ManyToManyField(
         "directory.Service", verbose_name=_("services"), blank=True, related_name="members"
     )
+    # An élu's quartiers: they become the referent official of new requests located there.
+    districts = models.ManyToManyField(
+        "directory.District", verbose_name=_("quartiers de l'élu"), blank=True, related_name="elected_officials"
+    )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     job_title = models.CharField(_("fonction"), max_length=120, blank=True)
     alert_mode = models.CharField(

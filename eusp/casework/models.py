@@ -146,6 +146,8 @@ class ServiceRequest(models.Model):
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
     is_archived = models.BooleanField(_("archivée"), default=False)
     archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
+    # Set when the requester's personal data was erased (retention rule or on request).
+    anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True)
     # Optimistic locking: a save carries the version it read; a stale one is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
     # The timeline's notes, gathered for the word search (event_record appends to them);
@@ -181,6 +183,9 @@ class ServiceRequest(models.Model):
             models.Index(
                 fields=["-done_on", "-id"], name="request_done_idx", condition=models.Q(done_on__isnull=False)
             ),
+            # The retention rule's « archived before the cutoff » (nightly, and counted on the
+            # privacy page): the archived rows only.
+            models.Index(fields=["archived_at"], name="request_archived_idx", condition=models.Q(is_archived=True)),
         ]
 
     def __str__(self) -> str:
@@ -230,6 +235,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Pièce jointe")
     ARCHIVED = "archived", _("Archivage")
     REACTIVATED = "reactivated", _("Réactivation")
+    ANONYMISED = "anonymised", _("Anonymisation")
 
 
 class AnswerChannel(models.TextChoices):

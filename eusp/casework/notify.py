@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from eusp.accounts.models import Profile, User
+from eusp.core.city_settings import city_settings
 from eusp.directory.models import Service
 from eusp.notifications.digest import alert_queue
 from eusp.notifications.models import OutboxMessage
@@ -83,7 +84,7 @@ def alert_request(sr: ServiceRequest, *, roles: set[str], is_new: bool, actor: U
                 "link": request_link(sr),
                 "reasons": reasons,
                 "is_new": is_new,
-                "city": settings.EUSP_CITY_NAME,
+                "city": city_settings().city_name,
             }
             template = (
                 _("Nouvelle demande %(reference)s : %(subject)s")
@@ -115,7 +116,7 @@ def notify_reminder(reminder: Reminder) -> int:
             "place": sr.place or _("lieu non précisé"),
             "message": reminder.message,
             "link": request_link(sr),
-            "city": settings.EUSP_CITY_NAME,
+            "city": city_settings().city_name,
         }
     recipients = service_recipients(reminder.service)
     return _enqueue(sr, recipients, subject=subject, text=body, kind=OutboxMessage.Kind.REMINDER)
@@ -155,7 +156,7 @@ def notify_answer(answer: Answer) -> OutboxMessage:
     sr = answer.service_request
     with translation.override(settings.LANGUAGE_CODE):
         signature = _("Service centralisateur – %(city)s\nRéférence de votre demande : %(reference)s") % {
-            "city": settings.EUSP_CITY_NAME,
+            "city": city_settings().city_name,
             "reference": sr.reference,
         }
     return outbox_enqueue(

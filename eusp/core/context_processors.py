@@ -1,5 +1,5 @@
-from django.conf import settings
+from .city_settings import city_settings
 
 
 def site(request):
-    return {"city_name": settings.EUSP_CITY_NAME}
+    return {"city_name": city_settings().city_name}

@@ -42,3 +42,97 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.day:%d/%m/%Y}"
+
+
+# Initial values of the city's settings come from the environment (README).
+def _default_city_name() -> str:
+    from django.conf import settings
+
+    return settings.EUSP_CITY_NAME
+
+
+def _default_reminder_first_after_days() -> int:
+    from django.conf import settings
+
+    return settings.EUSP_REMINDER_FIRST_AFTER_DAYS
+
+
+def _default_reminder_every_days() -> int:
+    from django.conf import settings
+
+    return settings.EUSP_REMINDER_EVERY_DAYS
+
+
+def _default_reminder_max() -> int:
+    from django.conf import settings
+
+    return settings.EUSP_REMINDER_MAX
+
+
+def _default_upload_max_mb() -> int:
+    from django.conf import settings
+
+    return max(1, settings.EUSP_UPLOAD_MAX_BYTES // (1024 * 1024))
+
+
+class CitySettings(models.Model):
+    """The settings the central service edits in /administration/parametres/ (one row).
+
+    Read through ``eusp.core.city_settings.city_settings()``, never directly.
+    """
+
+    city_name = models.CharField(_("nom de la collectivité"), max_length=120, default=_default_city_name)
+    letterhead = models.TextField(
+        _("en-tête des courriers"),
+        blank=True,
+        help_text=_("Lignes imprimées en haut des lettres : adresse de la mairie, téléphone, site…"),
+    )
+    signature = models.TextField(_("signature des courriers"), blank=True, help_text=_("Ex. : Le Maire, Jean Dupont"))
+    sender_name = models.CharField(_("nom de l'expéditeur des courriels"), max_length=120, blank=True)
+    sender_email = models.EmailField(
+        _("adresse d'expédition des courriels"),
+        blank=True,
+        help_text=_("Vide : l'adresse de la configuration du serveur (DEFAULT_FROM_EMAIL)."),
+    )
+    reminder_first_after_days = models.PositiveSmallIntegerField(
+        _("première relance automatique après (jours ouvrés)"), default=_default_reminder_first_after_days
+    )
+    reminder_every_days = models.PositiveSmallIntegerField(
+        _("relances suivantes tous les (jours ouvrés)"), default=_default_reminder_every_days
+    )
+    reminder_max = models.PositiveSmallIntegerField(
+        _("nombre maximal de relances automatiques par service"), default=_default_reminder_max
+    )
+    # Monday = 0 … Sunday = 6, as Python counts them; public holidays are never worked.
+    working_weekdays = models.CharField(_("jours travaillés"), max_length=7, default="01234")
+    upload_max_mb = models.PositiveSmallIntegerField(
+        _("taille maximale d'une pièce jointe (Mo)"), default=_default_upload_max_mb
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("durée de conservation des données personnelles (mois après l'archivage)"), default=36
+    )
+    totp_required_for_central = models.BooleanField(
+        _("double authentification obligatoire pour le service centralisateur"), default=False
+    )
+    updated_at = models.DateTimeField(_("modifiés le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("paramètres de la collectivité")
+        verbose_name_plural = _("paramètres de la collectivité")
+
+    def __str__(self) -> str:
+        return self.city_name
+
+    def save(self, *args, **kwargs):
+        from .city_settings import city_settings_forget
+
+        super().save(*args, **kwargs)
+        city_settings_forget()
+
+    @property
+    def upload_max_bytes(self) -> int:
+        return self.upload_max_mb * 1024 * 1024
+
+    @property
+    def working_weekday_numbers(self) -> frozenset[int]:
+        return frozenset(int(day) for day in self.working_weekdays if day.isdigit())

@@ -1,12 +1,15 @@
 """Working days as a French town hall counts them: no weekends, no public holidays.
 
-"10 jours" given by a service means ten working days (jours ouvrés).
+"10 jours" given by a service means ten working days (jours ouvrés). Which weekdays are
+worked is the city's setting (Monday to Friday unless changed); public holidays never are.
 """
 
 from datetime import date, timedelta
 from functools import cache
 
 import holidays
+
+from .city_settings import city_settings
 
 
 @cache
@@ -15,7 +18,7 @@ def _french_holidays(year: int) -> frozenset[date]:
 
 
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _french_holidays(day.year)
+    return day.weekday() in city_settings().working_weekday_numbers and day not in _french_holidays(day.year)
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -15,6 +15,7 @@ import socket
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
+from email.utils import formataddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from eusp.core.city_settings import city_settings
 
 from .models import OutboxMessage
 
@@ -147,11 +150,19 @@ def _batch_deliver(ids: Sequence[int], worker_id: str) -> int:
         _close_quietly(connection)
 
 
+def sender_address() -> str:
+    """The city's sender (name and address) when set, else the server's DEFAULT_FROM_EMAIL."""
+    city = city_settings()
+    if not city.sender_email:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((city.sender_name, city.sender_email)) if city.sender_name else city.sender_email
+
+
 def _email(message: OutboxMessage, connection) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender_address(),
         to=[message.to],
         headers={"Message-ID": message_id_header(message), "X-EUSP-Outbox-Id": str(message.pk)},
         connection=connection,

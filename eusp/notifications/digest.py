@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from eusp.accounts.models import AlertMode, User
 from eusp.casework.models import ServiceRequest
 from eusp.casework.permissions import visible_requests
+from eusp.core.city_settings import city_settings
 
 from .models import DigestEntry, OutboxMessage
 from .outbox import outbox_enqueue
@@ -143,7 +144,7 @@ def _digest_compose(user: User, entries: list[DigestEntry]) -> tuple[str, str, s
         context = {
             "user": user,
             "sections": [(titles.get(kind, _("Autres alertes")), items) for kind, items in sorted(sections.items())],
-            "city": settings.EUSP_CITY_NAME,
+            "city": city_settings().city_name,
             "site": base + "/",
             "preferences": base + "/compte/",
         }

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from eusp.accounts.models import User
+from eusp.core.city_settings import city_settings
 
 from ..events import event_record
 from ..models import Answer, AnswerChannel, EventKind, ServiceRequest
@@ -47,7 +48,7 @@ ANSWER_PLACEHOLDERS = {
 
 # Only {lowercase_word} is a placeholder: any other brace (citizen text, JSON, a
 # typo) is plain text, and an unknown name is left as typed.
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+PLACEHOLDER_PATTERN = re.compile(r"\{([a-z_]+)\}")
 
 DEFAULT_SUBJECT = gettext_lazy("Votre demande {reference}")
 
@@ -77,7 +78,7 @@ def answer_placeholders(sr: ServiceRequest) -> dict[str, str]:
         "service_instructeur": str(sr.instructing_service) if sr.instructing_service_id else "",
         "service_execution": str(sr.executing_service) if sr.executing_service_id else "",
         "echeance": _french_date(sr.due_on),
-        "ville": settings.EUSP_CITY_NAME,
+        "ville": city_settings().city_name,
     }
 
 
@@ -88,7 +89,7 @@ def answer_render(template_text: str, sr: ServiceRequest, placeholders: dict[str
     the subject gets "{nom}" back, not their name.
     """
     values = answer_placeholders(sr) if placeholders is None else placeholders
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template_text)
+    return PLACEHOLDER_PATTERN.sub(lambda match: values.get(match.group(1), match.group(0)), template_text)
 
 
 def _check(*, sr: ServiceRequest, channel: str, text: str, subject: str, answered_on: date | None) -> None:

@@ -11,7 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -23,6 +22,7 @@ from filetype.types import archive, image
 from filetype.types.isobmff import IsoBmff
 
 from eusp.accounts.models import User
+from eusp.core.city_settings import city_settings
 
 from ..events import event_record
 from ..models import Attachment, EventKind, RequestEvent, ServiceRequest
@@ -108,7 +108,7 @@ def attachment_too_large_error() -> ValidationError:
     return ValidationError(
         {
             "file": _("Le fichier est trop volumineux : la taille maximale est de %(limit)s.")
-            % {"limit": megabytes(settings.EUSP_UPLOAD_MAX_BYTES)}
+            % {"limit": megabytes(city_settings().upload_max_bytes)}
         }
     )
 
@@ -135,7 +135,7 @@ def _file_check(uploaded_file: File) -> str:
     """Size and content checks; returns the detected type."""
     if not uploaded_file.size:
         refuse(_("Le fichier est vide."), "file")
-    if uploaded_file.size > settings.EUSP_UPLOAD_MAX_BYTES:
+    if uploaded_file.size > city_settings().upload_max_bytes:
         raise attachment_too_large_error()
     content_type = file_type_detect(uploaded_file)
     if content_type is None:

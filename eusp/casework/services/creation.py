@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from eusp.accounts.models import User
+from eusp.accounts.models import Profile, User
+from eusp.core.working_days import add_working_days
 from eusp.directory.models import Category, Priority
 
 from ..events import event_record
@@ -33,12 +34,21 @@ def category_default_services(category: Category | None) -> DefaultServices:
     return DefaultServices(category.default_instructing_service_id, category.default_executing_service_id)
 
 
+def district_official_id(district_id: int | None) -> int | None:
+    """The élu attached to the quartier in the administration, when exactly one active élu is."""
+    if district_id is None:
+        return None
+    officials = User.objects.filter(districts=district_id, profile=Profile.ELECTED, is_active=True)
+    ids = list(officials.values_list("pk", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None
+
+
 @transaction.atomic
 def request_create(*, actor: User, data: dict) -> ServiceRequest:
     """Create a request from cleaned form data and record its creation.
 
     Services left empty fall back on the category's defaults, so the form works
-    the same with or without JavaScript.
+    the same with or without JavaScript; an élu left empty on the quartier's élu.
     """
     if not can_create_request(actor):
         raise PermissionDenied
@@ -48,6 +58,12 @@ def request_create(*, actor: User, data: dict) -> ServiceRequest:
         sr.instructing_service_id = defaults.instructing_service_id
     if sr.executing_service_id is None:
         sr.executing_service_id = defaults.executing_service_id
+    if sr.due_on is None and sr.category is not None and sr.category.default_delay_days:
+        # The category's usual delay, counted from reception, until the service gives its own.
+        sr.expected_delay_days = sr.category.default_delay_days
+        sr.due_on = add_working_days(sr.received_on or timezone.localdate(), sr.expected_delay_days)
+    if sr.referent_official_id is None:
+        sr.referent_official_id = district_official_id(sr.district_id)
     if sr.state_id is None:
         sr.state = state_initial()
     if sr.priority_id is None:

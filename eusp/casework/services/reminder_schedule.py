@@ -10,13 +10,13 @@ recorded, and the central alert carries a dedupe key.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eusp.core.city_settings import city_settings
 from eusp.core.working_days import add_working_days, working_days_between
 from eusp.directory.models import ACTIVE_PHASES, Service
 from eusp.notifications.models import DigestEntry, OutboxMessage
@@ -35,9 +35,9 @@ class ReminderPolicy:
 
     @classmethod
     def from_settings(cls) -> "ReminderPolicy":
-        return cls(
-            settings.EUSP_REMINDER_FIRST_AFTER_DAYS, settings.EUSP_REMINDER_EVERY_DAYS, settings.EUSP_REMINDER_MAX
-        )
+        """The delays the central service set in /administration/parametres/, read afresh."""
+        city = city_settings(fresh=True)
+        return cls(city.reminder_first_after_days, city.reminder_every_days, city.reminder_max)
 
 
 @dataclass

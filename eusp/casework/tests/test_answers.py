@@ -53,8 +53,7 @@ def _answer(sr, actor, **kwargs) -> list[Answer]:
 # --- Placeholders -------------------------------------------------------------------------
 
 
-def test_every_placeholder_is_filled_in_french(central, voirie, settings):
-    settings.EUSP_CITY_NAME = "Ville de Valmont-sur-Loire"
+def test_every_placeholder_is_filled_in_french(central, voirie):
     espaces_verts = ServiceFactory(name="Espaces verts")
     received = datetime.date(2026, 3, 2)
     sr = _request(

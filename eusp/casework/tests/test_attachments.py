@@ -28,6 +28,7 @@ from eusp.casework.services import attachment_add, attachments_visible
 from eusp.casework.services.attachments import attachment_name_clean
 from eusp.casework.templatetags.casework_files import file_size
 from eusp.casework.views.attachments import attachments_panel_context
+from eusp.core.city_settings import city_settings
 from tests.factories import AgentFactory, ElectedFactory, ServiceFactory, ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -267,12 +268,19 @@ def test_refused_type_message_lists_the_accepted_formats(sr, elected):
     ]
 
 
-def test_the_limit_follows_the_setting(settings, sr, elected):
-    settings.EUSP_UPLOAD_MAX_BYTES = int(2.5 * MB)
+def upload_limit_set(megabytes: int) -> None:
+    """The limit the central service sets in /administration/parametres/."""
+    city = city_settings()
+    city.upload_max_mb = megabytes
+    city.save()
+
+
+def test_the_limit_follows_the_city_setting(sr, elected):
+    upload_limit_set(3)
     with pytest.raises(ValidationError) as refused:
-        attachment_add(sr=sr, actor=elected, uploaded_file=upload("a.png", big_png(3 * MB)))
-    assert "2,5 Mo" in refused.value.message_dict["file"][0]
-    assert attachment_add(sr=sr, actor=elected, uploaded_file=upload("b.png", big_png(int(2.5 * MB))))
+        attachment_add(sr=sr, actor=elected, uploaded_file=upload("a.png", big_png(3 * MB + 1)))
+    assert "3 Mo" in refused.value.message_dict["file"][0]
+    assert attachment_add(sr=sr, actor=elected, uploaded_file=upload("b.png", big_png(3 * MB)))
 
 
 def test_an_elected_official_cannot_mark_internal(sr, elected, media):
@@ -548,8 +556,8 @@ def test_too_large_upload_gets_a_french_message_and_changes_nothing(
     assert os.listdir(settings.FILE_UPLOAD_TEMP_DIR) == []
 
 
-def test_the_limit_is_exact_through_http(client, settings, sr, elected):
-    settings.EUSP_UPLOAD_MAX_BYTES = MB
+def test_the_limit_is_exact_through_http(client, sr, elected):
+    upload_limit_set(1)
     client.force_login(elected)
     client.post(attachment_url(sr), {"file": upload("juste.png", big_png(MB))})
     assert Attachment.objects.get().size == MB

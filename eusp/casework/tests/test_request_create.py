@@ -3,7 +3,14 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from eusp.casework.models import EventKind
-from tests.factories import AgentFactory, CategoryFactory, ServiceFactory, ServiceRequestFactory
+from tests.factories import (
+    AgentFactory,
+    CategoryFactory,
+    DistrictFactory,
+    ElectedFactory,
+    ServiceFactory,
+    ServiceRequestFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +42,35 @@ def test_chosen_services_win_over_category_defaults(central):
     chosen = ServiceFactory(name="Propreté")
     sr = ServiceRequestFactory(created_by=central, instructing_service=chosen)
     assert sr.instructing_service == chosen
+
+
+def test_the_quartiers_elu_becomes_the_referent_official(central):
+    north, south = DistrictFactory(name="Nord"), DistrictFactory(name="Sud")
+    elu = ElectedFactory(districts=[north])
+    chosen = ElectedFactory()
+    assert ServiceRequestFactory(created_by=central, district=north).referent_official == elu
+    assert (
+        ServiceRequestFactory(created_by=central, district=north, referent_official=chosen).referent_official == chosen
+    )
+    assert ServiceRequestFactory(created_by=central, district=south).referent_official is None
+
+
+def test_no_referent_is_guessed_when_the_quartier_has_two_elus_or_a_deactivated_one(central):
+    shared, former = DistrictFactory(name="Centre"), DistrictFactory(name="Gare")
+    ElectedFactory(districts=[shared]), ElectedFactory(districts=[shared])
+    ElectedFactory(districts=[former], is_active=False)
+    assert ServiceRequestFactory(created_by=central, district=shared).referent_official is None
+    assert ServiceRequestFactory(created_by=central, district=former).referent_official is None
+
+
+def test_the_categorys_default_delay_gives_the_due_date(central):
+    import datetime
+
+    category = CategoryFactory(default_delay_days=10)
+    received = datetime.date(2026, 12, 18)  # a Friday; Noël and 1 January are not worked
+    sr = ServiceRequestFactory(created_by=central, category=category, received_on=received)
+    assert (sr.expected_delay_days, sr.due_on) == (10, datetime.date(2027, 1, 5))
+    assert ServiceRequestFactory(created_by=central, category=CategoryFactory()).due_on is None
 
 
 def test_an_agent_cannot_create_a_request(db):

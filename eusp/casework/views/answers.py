@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from eusp.core.city_settings import city_settings
 from eusp.directory.models import AnswerTemplate
 
 from ..answer_forms import AnswerForm, template_initial
@@ -153,4 +154,5 @@ def answer_letter_view(request, reference, pk):
     answer = get_object_or_404(sr.answers.select_related("author"), pk=pk, channel=AnswerChannel.LETTER)
     # The citizen reads the letter in the city's language, whatever the writer's interface.
     with translation.override(settings.LANGUAGE_CODE):
-        return render(request, "casework/answer_letter.html", {"sr": sr, "answer": answer})
+        context = {"sr": sr, "answer": answer, "city": city_settings()}
+        return render(request, "casework/answer_letter.html", context)

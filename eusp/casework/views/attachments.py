@@ -1,6 +1,5 @@
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
@@ -11,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from eusp.accounts.models import User
+from eusp.core.city_settings import city_settings
 
 from ..models import ServiceRequest
 from ..permissions import Action, can, request_get_visible
@@ -38,7 +38,7 @@ def attachments_panel_context(user: User, sr: ServiceRequest) -> dict:
         "can_attach_internal": can_attach and can(user, Action.VIEW_INTERNAL, sr),
         "upload_accept": UPLOAD_ACCEPT,
         "upload_formats": UPLOAD_FORMATS,
-        "upload_max": megabytes(settings.EUSP_UPLOAD_MAX_BYTES),
+        "upload_max": megabytes(city_settings().upload_max_bytes),
     }
 
 
@@ -52,9 +52,10 @@ class UploadSizeLimitHandler(FileUploadHandler):
     def __init__(self, request=None):
         super().__init__(request)
         self.too_large = False
+        self.limit = city_settings().upload_max_bytes
 
     def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > settings.EUSP_UPLOAD_MAX_BYTES:
+        if start + len(raw_data) > self.limit:
             self.too_large = True
             raise SkipFile
         return raw_data

@@ -82,16 +82,22 @@ def test_the_scheduler_command_sends_due_mail_and_runs_due_jobs(settings, smtp_s
     assert CALLS == ["ok"]
 
 
-def test_the_configured_jobs_are_the_reminders_the_digests_and_the_exports_purge():
+def test_the_configured_jobs_are_the_reminders_the_digests_the_exports_purge_and_the_retention_rule():
     from django.utils.module_loading import import_string
 
     from config.settings import base
+    from eusp.casework.services.anonymisation import retention_apply
     from eusp.casework.services.reminder_schedule import reminders_run
     from eusp.notifications.digest import digests_send
     from eusp.reporting.exports.jobs import export_jobs_purge
 
     jobs = {name: import_string(path) for name, (path, _hour) in base.EUSP_DAILY_JOBS.items()}
-    assert jobs == {"reminders": reminders_run, "digests": digests_send, "exports_purge": export_jobs_purge}
+    assert jobs == {
+        "reminders": reminders_run,
+        "digests": digests_send,
+        "exports_purge": export_jobs_purge,
+        "retention": retention_apply,
+    }
 
 
 def job_taken_over_meanwhile() -> str:

@@ -2,7 +2,11 @@ from datetime import date
 
 import pytest
 
+from eusp.core.city_settings import city_settings
 from eusp.core.working_days import add_working_days, is_working_day, working_days_between
+
+# Which weekdays are worked is the city's setting, kept in the database.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
@@ -33,3 +37,14 @@ def test_counting_back_matches_adding():
     start = date(2026, 4, 30)
     end = add_working_days(start, 7)
     assert working_days_between(start, end) == 7
+
+
+def test_a_city_that_works_on_saturday_counts_it():
+    city = city_settings()
+    city.working_weekdays = "012345"
+    city.save()
+    assert is_working_day(date(2026, 12, 5))  # a Saturday
+    assert not is_working_day(date(2026, 12, 6))  # Sunday stays off
+    assert not is_working_day(date(2026, 12, 25))  # and Noël
+    # Friday 4 December + 1 working day is now Saturday 5, not Monday 7.
+    assert add_working_days(date(2026, 12, 4), 1) == date(2026, 12, 5)

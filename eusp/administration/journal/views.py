@@ -1,0 +1,69 @@
+"""/administration/journal/: every administrative change, who made it, when, before → after."""
+
+from django import forms
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from eusp.accounts.models import Profile, User
+
+from ..access import administration_required
+from ..models import AdminChange
+from .selectors import journal_list, journal_target_types, target_type_label
+
+PAGE_SIZE = 50
+MAX_PAGE = 2000
+
+
+class JournalFilterForm(forms.Form):
+    type = forms.ChoiceField(label=_("Objet"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    auteur = forms.ModelChoiceField(label=_("Auteur"), queryset=User.objects.none(), required=False)
+    du = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    au = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=_("Nom de l'objet"), required=False, max_length=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("Tous")), *journal_target_types()]
+        self.fields["action"].choices = [("", _("Toutes")), *AdminChange.Action.choices]
+        self.fields["auteur"].queryset = User.objects.filter(profile=Profile.CENTRAL)
+        self.fields["auteur"].empty_label = _("Tous")
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return min(max(int(value or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+@administration_required
+def journal_view(request):
+    form = JournalFilterForm(request.GET or None)
+    # A wrong filter (crafted or mistyped) is shown with its message and filters nothing.
+    criteria = {name: value for name, value in form.cleaned_data.items() if value} if form.is_valid() else {}
+    number = _page_number(request.GET.get("page"))
+    offset = (number - 1) * PAGE_SIZE
+    rows = list(
+        journal_list(
+            target_type=criteria.get("type", ""),
+            target_id=request.GET.get("objet", "")[:40],
+            action=criteria.get("action", ""),
+            actor_id=criteria["auteur"].pk if "auteur" in criteria else None,
+            since=criteria.get("du"),
+            until=criteria.get("au"),
+            query=criteria.get("q", ""),
+        )[offset : offset + PAGE_SIZE + 1]
+    )
+    for row in rows:
+        row.type_label = target_type_label(row.target_type)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "rows": rows[:PAGE_SIZE],
+        "page_number": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "query_string": params.urlencode(),
+    }
+    return render(request, "administration/journal/list.html", context)
