@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import password_urls, two_factor_urls, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("compte/", views.preferences_view, name="preferences"),
+    *password_urls.urlpatterns,
+    *two_factor_urls.urlpatterns,
 ]
