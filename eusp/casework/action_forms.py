@@ -4,7 +4,7 @@ the services, whose French ValidationErrors come back onto these forms."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from eusp.directory.models import Service, State
+from eusp.directory.models import Priority, Service, State
 
 from .forms import DateInput, RequestCreateForm
 from .models import Feasibility, ServiceRequest
@@ -113,6 +113,17 @@ class ArchiveForm(ActionForm):
     prefix_name = "archive"
 
 
+KEPT_WHEN_DEACTIVATED = (
+    "origin",
+    "category",
+    "district",
+    "referent_official",
+    "instructing_service",
+    "executing_service",
+    "priority",
+)
+
+
 class RequestEditForm(RequestCreateForm):
     """Every field of the request, for the central service, with the version it was read at."""
 
@@ -129,6 +140,13 @@ class RequestEditForm(RequestCreateForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["priority"].queryset = Priority.objects.filter(is_active=True)
+        # A deactivated entry is offered for nothing new, but the request keeps its own.
+        for name in KEPT_WHEN_DEACTIVATED:
+            current = getattr(self.instance, f"{name}_id")
+            if current is not None:
+                field = self.fields[name]
+                field.queryset = field.queryset | field.queryset.model.objects.filter(pk=current)
         self.fields["version"].initial = self.instance.version
         for name in ("instructing_service", "executing_service"):
             self.fields[name].help_text = ""

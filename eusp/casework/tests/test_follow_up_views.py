@@ -143,6 +143,26 @@ def test_central_edits_a_request_and_the_timeline_says_what_changed(client, sr, 
     assert "objet :" in page
 
 
+def test_a_request_whose_entries_were_deactivated_can_still_be_edited(client, sr, central, voirie):
+    from eusp.directory.models import Priority
+
+    # Closed since the request came in: they stay on it, but are offered for nothing new.
+    for entry in (sr.origin, sr.category, sr.district, voirie, sr.priority):
+        type(entry).objects.filter(pk=entry.pk).update(is_active=False)
+    Priority.objects.filter(pk=sr.priority_id).update(is_default=False)
+    retired_priority = Priority.objects.create(label="Ancienne priorité", is_active=False)
+    client.force_login(central)
+    form = client.get(f"/demandes/{sr.reference}/modifier/").context["form"]
+    assert retired_priority not in form.fields["priority"].queryset  # not offered
+    assert sr.origin in form.fields["origin"].queryset  # but the request keeps its own
+    data = _edit_data(client, sr) | {"subject": "Nid de poule rebouché"}
+    response = client.post(f"/demandes/{sr.reference}/modifier/", data)
+    assert response.status_code == 302, body(response)
+    sr.refresh_from_db()
+    assert sr.subject == "Nid de poule rebouché"
+    assert (sr.instructing_service, sr.executing_service) == (voirie, voirie)
+
+
 def test_second_editor_is_told_and_nothing_is_overwritten(client, sr, central):
     from django.test import Client
 
