@@ -6,6 +6,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eusp.accounts.models import User
 from eusp.casework.models import ServiceRequest
@@ -69,14 +70,15 @@ def outbox_resend(message: OutboxMessage) -> OutboxMessage:
     """Put a failed (or still pending) mail back in the queue, due now, with a fresh count
     of attempts: the central service's « Renvoyer »."""
     resendable = [OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
-    _requeue(OutboxMessage.objects.filter(pk=message.pk, status__in=resendable), message.pk)
+    _requeue(OutboxMessage.objects.filter(pk=message.pk, status__in=resendable).exclude(to=""), message.pk)
     message.refresh_from_db()
     return message
 
 
 def outbox_resend_failed() -> int:
     """Every failed mail back in the queue at once (after an SMTP outage is fixed)."""
-    return _requeue(OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED))
+    # A mail whose address was erased (data protection) has nowhere to go.
+    return _requeue(OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).exclude(to=""))
 
 
 def _requeue(messages, message_id: int | None = None) -> int:
@@ -86,6 +88,9 @@ def _requeue(messages, message_id: int | None = None) -> int:
         if count:
             transaction.on_commit(partial(_delivery_enqueue, message_id))
     return count
+
+
+ERASED_REFUSAL = gettext_lazy("Ce courriel a été effacé (données personnelles) : il ne peut pas être renvoyé.")
 
 
 class CopyRefused(Exception):
@@ -98,6 +103,8 @@ def outbox_copy(message: OutboxMessage) -> OutboxMessage:
     or two people at once, queue one copy."""
     with transaction.atomic():
         original = OutboxMessage.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=message.pk)
+        if not original.to:
+            raise CopyRefused(str(ERASED_REFUSAL))
         if original.recipient is not None and not original.recipient.is_active:
             raise CopyRefused(_("Le compte du destinataire est désactivé : aucune copie n'est envoyée."))
         waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]

@@ -195,3 +195,33 @@ def test_the_central_dashboard_warns_of_failed_mail_and_only_the_central_one(
     assert 'href="/administration/courriels/?etat=failed"' in page
     client.force_login(elected)
     assert "pas pu être envoyé" not in client.get("/").content.decode()
+
+
+def test_the_queue_never_shows_a_live_password_link(client, central, no_delivery_task):
+    from eusp.accounts.password_link import password_link_send
+    from tests.factories import AgentFactory
+
+    agent = AgentFactory(username="nouvel-agent")
+    message = password_link_send(agent, actor=central)
+    assert "/compte/mot-de-passe/" in message.body_text
+    token_part = message.body_text.split("/compte/mot-de-passe/")[1].split()[0]
+    client.force_login(central)
+    body = client.get(f"/administration/courriels/{message.pk}/").content.decode()
+    assert "/compte/mot-de-passe/…" in body
+    assert token_part not in body
+
+
+@pytest.mark.parametrize("status", [Status.SENT, Status.FAILED])
+def test_a_mail_erased_for_data_protection_is_never_sent_again(client, central, smtp_server, status):
+    # As the retention rule leaves it: the row kept, its address and content blanked.
+    erased = _mail("usager@example.org", status=status, sent_at=timezone.now())
+    OutboxMessage.objects.filter(pk=erased.pk).update(to="", subject="", body_text="")
+    client.force_login(central)
+    response = client.post(f"/administration/courriels/{erased.pk}/renvoyer/", follow=True)
+    assert "Ce courriel a été effacé (données personnelles) : il ne peut pas être renvoyé." in response.content.decode()
+    client.post("/administration/courriels/renvoyer-les-echecs/")
+    outbox_flush()
+    erased.refresh_from_db()
+    assert erased.status == status
+    assert OutboxMessage.objects.count() == 1
+    assert smtp_server.messages == []

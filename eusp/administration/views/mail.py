@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from eusp.notifications.models import OutboxMessage
-from eusp.notifications.outbox import CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
+from eusp.notifications.outbox import ERASED_REFUSAL, CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
 from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
 
 from ..access import administration_required
@@ -66,7 +66,9 @@ def mail_detail_view(request, pk: int):
 @administration_required
 def mail_resend_view(request, pk: int):
     message = get_object_or_404(OutboxMessage, pk=pk)
-    if message.status == Status.SENT:
+    if not message.to:
+        messages.warning(request, ERASED_REFUSAL)
+    elif message.status == Status.SENT:
         try:
             outbox_copy(message)
         except CopyRefused as refusal:
