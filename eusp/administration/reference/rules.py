@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -79,7 +80,7 @@ def _check_state(state: State, previous: State | None) -> None:
                 "Cette couleur est trop claire : le libellé blanc n'aurait qu'un contraste de %(ratio)s:1 "
                 "(4,5:1 au moins). Choisissez une couleur plus foncée."
             )
-            % {"ratio": f"{ratio:.1f}".replace(".", ",")},
+            % {"ratio": number_format(ratio, decimal_pos=1)},
             "colour",
         )
     if state.phase not in Phase.values:
