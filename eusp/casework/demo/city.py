@@ -587,3 +587,5 @@ USERS = [
     ("aperrin", "Aurélie", "Perrin", "agent", "Technicienne eau et assainissement", ["Eau et assainissement"], False),
     ("dblanc", "David", "Blanc", "agent", "Brigadier de police municipale", ["Police municipale"], False),
 ]
+# The élus delegated to a quartier: referents of the new requests located there.
+ELECTED_DISTRICTS = {"pchevalier": ["Gare"], "ylambert": ["Bords de Loire"]}

@@ -96,6 +96,8 @@ def _staff_ensure(services: dict[str, Service]) -> None:
         user.save(update_fields=["password"])
         if service_names:
             user.services.set([services[name] for name in service_names])
+        if username in city.ELECTED_DISTRICTS:
+            user.districts.set(District.objects.filter(name__in=city.ELECTED_DISTRICTS[username]))
 
 
 # --- what the generator draws from ---------------------------------------------------------------

@@ -44,6 +44,9 @@ def test_the_town_has_its_staff(demo_output):
     agents = User.objects.filter(profile=Profile.AGENT)
     assert agents.count() >= 5
     assert any(a.services.count() == 2 for a in agents)
+    # Two élus delegated to a quartier, shown in Administration › Utilisateurs.
+    delegated = User.objects.filter(districts__name="Gare").values_list("username", flat=True)
+    assert list(delegated) == ["pchevalier"]
 
 
 def test_every_state_is_used(demo_output):
