@@ -51,7 +51,7 @@ def service_recipients(service: Service) -> list[tuple[str, User | None]]:
     members = [(u.email, u) for u in service.members.filter(is_active=True).exclude(email="")]
     if members:
         return members
-    return [(service.email, None)] if service.email else []
+    return [(address, None) for address in service.email_addresses]
 
 
 def alert_recipients(sr: ServiceRequest, roles: set[str]) -> dict[str, tuple[User | None, list[str]]]:

@@ -1,6 +1,10 @@
 """Reference data the central service maintains: origins, quartiers, services,
 categories, states and priorities."""
 
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +29,28 @@ class District(NamedReferenceData):
         verbose_name_plural = _("quartiers")
 
 
+EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def email_list(text: str) -> list[str]:
+    """Addresses separated by commas, semicolons, spaces or new lines, in their order, once."""
+    return list(dict.fromkeys(address for address in EMAIL_SEPARATORS.split(text or "") if address))
+
+
+def validate_email_list(text: str) -> None:
+    wrong = []
+    for address in email_list(text):
+        try:
+            validate_email(address)
+        except ValidationError:
+            wrong.append(address)
+    if wrong:
+        raise ValidationError(
+            _("Adresse e-mail non valide : %(addresses)s. Séparez les adresses par des virgules."),
+            params={"addresses": ", ".join(wrong)},
+        )
+
+
 class Service(NamedReferenceData):
     """A municipal service that instructs and/or carries out requests."""
 
@@ -33,12 +59,17 @@ class Service(NamedReferenceData):
         EXECUTING = "executing", _("Exécution")
         BOTH = "both", _("Instructeur et exécution")
 
-    email = models.EmailField(_("adresse e-mail"), blank=True)
+    # One or several shared mailboxes (« voirie@…, astreinte@… »), reached when no member is.
+    email = models.CharField(_("adresses e-mail"), max_length=500, blank=True, validators=[validate_email_list])
     kind = models.CharField(_("rôle"), max_length=12, choices=Kind.choices, default=Kind.BOTH)
 
     class Meta(NamedReferenceData.Meta):
         verbose_name = _("service")
         verbose_name_plural = _("services")
+
+    @property
+    def email_addresses(self) -> list[str]:
+        return email_list(self.email)
 
     @property
     def can_instruct(self) -> bool:

@@ -61,6 +61,15 @@ def test_a_new_request_alerts_its_services_and_its_elu(client, city, smtp_server
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT).count() == 3
 
 
+def test_a_service_without_members_is_alerted_at_each_of_its_shared_addresses(city, smtp_server):
+    from eusp.casework.notify import service_recipients
+
+    works = city["category"].default_executing_service
+    works.email = "regie@ville.test, astreinte@ville.test"
+    works.save()
+    assert service_recipients(works) == [("regie@ville.test", None), ("astreinte@ville.test", None)]
+
+
 def test_smtp_down_never_fails_the_creation_and_the_mail_waits(client, city, smtp_unreachable):
     client.force_login(city["central"])
     response = client.post("/demandes/nouvelle/", _form(city))
