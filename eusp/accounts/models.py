@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,22 @@ class User(AbstractUser):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         ordering = ["last_name", "first_name", "username"]
+        # One login and one address per person whatever the case (« c.durand » is « C.Durand »),
+        # held by the database so that two creations at the same moment cannot both succeed.
+        # Accounts without an address are many. The forms check first, with messages on the field.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_lower_unique",
+                violation_error_message=_("Cet identifiant est déjà pris (les majuscules ne comptent pas)."),
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_lower_unique",
+                violation_error_message=_("Cette adresse e-mail est déjà celle d'un autre utilisateur."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

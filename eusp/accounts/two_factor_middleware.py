@@ -12,8 +12,9 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
+
+from eusp.core.redirects import safe_next
 
 from .two_factor import has_two_factor, two_factor_required
 
@@ -65,7 +66,7 @@ def _next_url(request) -> str:
     """Where to come back once the step is passed: the page asked for, never a POST's target."""
     if request.headers.get("HX-Request") == "true":
         current = request.headers.get("HX-Current-URL", "")
-        if url_has_allowed_host_and_scheme(current, {request.get_host()}, require_https=request.is_secure()):
+        if safe_next(request, current):
             parts = urlsplit(current)
             return f"{parts.path}?{parts.query}" if parts.query else parts.path
         return ""

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
+from eusp.core.redirects import safe_next
 
 from .two_factor import (
     CodeThrottled,
@@ -176,10 +177,7 @@ def _back_to_manage(request):
 
 
 def _next_url(request) -> str:
-    next_url = request.POST.get("next") or request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        return next_url
-    return ""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
 
 
 def _status(refusal: TwoFactorRefused) -> int:

@@ -2,10 +2,11 @@ from axes.helpers import get_client_username, get_cool_off
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
+
+from eusp.core.redirects import safe_next
 
 from .forms import PreferencesForm
 
@@ -52,6 +53,6 @@ def login_locked_out(request, original_response=None, credentials=None):
     context = {
         "form": AuthenticationForm(request, initial={"username": get_client_username(request, credentials)}),
         "lockout_message": message,
-        "next": next_url if url_has_allowed_host_and_scheme(next_url, {request.get_host()}) else "",
+        "next": safe_next(request, next_url),
     }
     return render(request, "accounts/login.html", context, status=429)

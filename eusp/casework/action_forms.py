@@ -4,6 +4,7 @@ the services, whose French ValidationErrors come back onto these forms."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from eusp.core.forms import offered_or_held
 from eusp.directory.models import Priority, Service, State
 
 from .forms import DateInput, RequestCreateForm
@@ -143,10 +144,8 @@ class RequestEditForm(RequestCreateForm):
         self.fields["priority"].queryset = Priority.objects.filter(is_active=True)
         # A deactivated entry is offered for nothing new, but the request keeps its own.
         for name in KEPT_WHEN_DEACTIVATED:
-            current = getattr(self.instance, f"{name}_id")
-            if current is not None:
-                field = self.fields[name]
-                field.queryset = field.queryset | field.queryset.model.objects.filter(pk=current)
+            field = self.fields[name]
+            field.queryset = offered_or_held(field.queryset, getattr(self.instance, f"{name}_id"))
         self.fields["version"].initial = self.instance.version
         for name in ("instructing_service", "executing_service"):
             self.fields[name].help_text = ""

@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -75,20 +77,34 @@ def _default_upload_max_mb() -> int:
     return max(1, settings.EUSP_UPLOAD_MAX_BYTES // (1024 * 1024))
 
 
+def validate_single_line(value: str) -> None:
+    """No control character: these values go into mail headers and page titles."""
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValidationError(_("Saisissez ce texte sur une seule ligne."))
+
+
+# Monday = 0 … Sunday = 6, each at most once; at least one day.
+validate_weekdays = RegexValidator(r"^(?!.*(.).*\1)[0-6]{1,7}$", _("Choisissez au moins un jour travaillé."))
+
+
 class CitySettings(models.Model):
     """The settings the central service edits in /administration/parametres/ (one row).
 
     Read through ``eusp.core.city_settings.city_settings()``, never directly.
     """
 
-    city_name = models.CharField(_("nom de la collectivité"), max_length=120, default=_default_city_name)
+    city_name = models.CharField(
+        _("nom de la collectivité"), max_length=120, default=_default_city_name, validators=[validate_single_line]
+    )
     letterhead = models.TextField(
         _("en-tête des courriers"),
         blank=True,
         help_text=_("Lignes imprimées en haut des lettres : adresse de la mairie, téléphone, site…"),
     )
     signature = models.TextField(_("signature des courriers"), blank=True, help_text=_("Ex. : Le Maire, Jean Dupont"))
-    sender_name = models.CharField(_("nom de l'expéditeur des courriels"), max_length=120, blank=True)
+    sender_name = models.CharField(
+        _("nom de l'expéditeur des courriels"), max_length=120, blank=True, validators=[validate_single_line]
+    )
     sender_email = models.EmailField(
         _("adresse d'expédition des courriels"),
         blank=True,
@@ -104,7 +120,9 @@ class CitySettings(models.Model):
         _("nombre maximal de relances automatiques par service"), default=_default_reminder_max
     )
     # Monday = 0 … Sunday = 6, as Python counts them; public holidays are never worked.
-    working_weekdays = models.CharField(_("jours travaillés"), max_length=7, default="01234")
+    working_weekdays = models.CharField(
+        _("jours travaillés"), max_length=7, default="01234", validators=[validate_weekdays]
+    )
     upload_max_mb = models.PositiveSmallIntegerField(
         _("taille maximale d'une pièce jointe (Mo)"), default=_default_upload_max_mb
     )

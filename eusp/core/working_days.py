@@ -25,6 +25,9 @@ def add_working_days(start: date, days: int) -> date:
     """The date ``days`` working days after ``start`` (``start`` itself never counts)."""
     if days < 0:
         raise ValueError("days must be positive")
+    if days and not city_settings().working_weekday_numbers:
+        # The settings page refuses it; a row written otherwise must not loop forever.
+        raise ValueError("no weekday is worked")
     current = start
     remaining = days
     while remaining:

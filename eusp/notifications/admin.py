@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .display import password_links_hidden
 from .models import OutboxMessage
 from .outbox import outbox_resend
 
@@ -19,7 +20,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = ["resend"]
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    # The bodies are shown with password links hidden (see display.py), never as stored.
+    exclude = ("body_text", "body_html")
+    readonly_fields = [
+        *(field.name for field in OutboxMessage._meta.fields if field.name not in ("body_text", "body_html")),
+        "body_text_shown",
+        "body_html_shown",
+    ]
+
+    @admin.display(description=_("texte"))
+    def body_text_shown(self, message: OutboxMessage) -> str:
+        return password_links_hidden(message.body_text)
+
+    @admin.display(description=_("HTML"))
+    def body_html_shown(self, message: OutboxMessage) -> str:
+        return password_links_hidden(message.body_html)
 
     def has_add_permission(self, request) -> bool:
         return False

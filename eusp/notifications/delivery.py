@@ -153,8 +153,8 @@ def _batch_deliver(ids: Sequence[int], worker_id: str) -> int:
 def sender_address() -> str:
     """The city's sender (name and address) when set, else the server's DEFAULT_FROM_EMAIL."""
     city = city_settings()
-    if not city.sender_email:
-        return settings.DEFAULT_FROM_EMAIL
+    if not city.sender_email or any(ord(character) < 32 for character in city.sender_name + city.sender_email):
+        return settings.DEFAULT_FROM_EMAIL  # a header with a line break would stop every mail
     return formataddr((city.sender_name, city.sender_email)) if city.sender_name else city.sender_email
 
 

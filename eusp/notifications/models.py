@@ -139,3 +139,9 @@ class DigestEntry(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+def mail_to_requester(prefix: str = "") -> models.Q:
+    """Mail to a citizen (an answer): the only mail with no user as its recipient.
+    ``prefix`` reaches the mail from another model (``"outbox_messages__"``)."""
+    return models.Q(**{f"{prefix}recipient__isnull": True, f"{prefix}kind": OutboxMessage.Kind.ANSWER})

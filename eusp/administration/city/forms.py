@@ -33,6 +33,10 @@ class CitySettingsForm(forms.ModelForm):
         error_messages={"required": _("Cochez au moins un jour travaillé.")},
     )
 
+    confirm_retention = forms.BooleanField(
+        label=_("Je confirme la nouvelle durée de conservation et l'anonymisation qui s'ensuit"), required=False
+    )
+
     class Meta:
         model = CitySettings
         fields = [
@@ -53,8 +57,9 @@ class CitySettingsForm(forms.ModelForm):
         help_texts = {
             "reminder_max": _("0 : aucune relance automatique."),
             "retention_months": _(
-                "Passé ce délai après l'archivage, nom, adresse, téléphone et e-mail du demandeur sont effacés ; "
-                "les statistiques restent."
+                "Passé ce délai après l'archivage, chaque nuit, les données du demandeur sont effacées : identité, "
+                "coordonnées, texte des réponses, courriels qui lui ont été envoyés et pièces jointes (photos "
+                "comprises). Les statistiques restent."
             ),
             "totp_required_for_central": _(
                 "Chaque membre du service centralisateur devra activer un code à usage unique (application "

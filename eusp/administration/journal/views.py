@@ -1,6 +1,9 @@
 """/administration/journal/: every administrative change, who made it, when, before → after."""
 
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +17,15 @@ PAGE_SIZE = 50
 MAX_PAGE = 2000
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _plausible_date(value: date) -> None:
+    # Beyond these, computing the day's end overflows; no change was recorded there anyway.
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(_("Indiquez une date entre 2000 et 2100."))
+
+
 class JournalFilterForm(forms.Form):
     type = forms.ChoiceField(label=_("Objet"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
@@ -24,6 +36,8 @@ class JournalFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("du", "au"):
+            self.fields[name].validators.append(_plausible_date)
         self.fields["type"].choices = [("", _("Tous")), *journal_target_types()]
         self.fields["action"].choices = [("", _("Toutes")), *AdminChange.Action.choices]
         self.fields["auteur"].queryset = User.objects.filter(profile=Profile.CENTRAL)

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from eusp.administration.forms import parse_pk
 from eusp.casework.models import ServiceRequest
 
 MAX_REQUESTS = 500  # one person's requests; more is a crafted form, not a requester
@@ -34,7 +35,7 @@ class RequestsField(forms.ModelMultipleChoiceField):
         if len(value) > MAX_REQUESTS:
             raise ValidationError(_("Pas plus de %(max)s demandes à la fois.") % {"max": MAX_REQUESTS})
         for pk in value:
-            if not (str(pk).isdigit() and 0 < int(pk) < 2**63):
+            if parse_pk(str(pk)) is None:
                 raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value")
         return super()._check_values(value)
 

@@ -2,12 +2,14 @@
 the initial state…) live in ``services``, whose French errors come back onto these forms."""
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from eusp.accounts.models import Profile, User
 from eusp.casework.services.instruction import MAX_DELAY_DAYS
+from eusp.core.forms import offered_or_held
 from eusp.directory.models import Service
+
+from ..forms import PkMultipleChoiceField
 
 
 class ReferenceForm(forms.ModelForm):
@@ -35,7 +37,7 @@ class FlagForm(ReferenceForm):
         self.fields[self.flag_name].initial = getattr(self.instance, self.flag_name)
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(PkMultipleChoiceField):
     def label_from_instance(self, user: User) -> str:
         return f"{user} ({user.email})" if user.email else str(user)
 
@@ -54,13 +56,16 @@ class ServiceForm(ReferenceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].help_text = _("Boîte partagée du service, utilisée quand il n'a aucun membre actif.")
+        self.fields["email"].help_text = _(
+            "Boîtes partagées du service, séparées par des virgules : elles reçoivent ses alertes quand il n'a "
+            "aucun membre actif."
+        )
         # Active agents, and whoever is a member already (kept even if no longer active).
-        offered = Q(is_active=True, profile=Profile.AGENT)
-        if self.instance.pk:
-            offered |= Q(services=self.instance)
-            self.fields["members"].initial = list(self.instance.members.values_list("pk", flat=True))
-        self.fields["members"].queryset = User.objects.filter(offered).distinct().order_by("last_name", "first_name")
+        held = self.instance.members.all() if self.instance.pk else None
+        if held is not None:
+            self.fields["members"].initial = list(held.values_list("pk", flat=True))
+        agents = User.objects.filter(is_active=True, profile=Profile.AGENT)
+        self.fields["members"].queryset = offered_or_held(agents, held).order_by("last_name", "first_name", "pk")
 
     def service_data(self) -> dict:
         return {**super().service_data(), "members": list(self.cleaned_data.get("members", []))}
@@ -82,11 +87,9 @@ class CategoryForm(ReferenceForm):
             ("default_instructing_service", [Service.Kind.INSTRUCTING, Service.Kind.BOTH]),
             ("default_executing_service", [Service.Kind.EXECUTING, Service.Kind.BOTH]),
         ):
-            offered = Q(is_active=True, kind__in=kinds)
-            current = getattr(self.instance, f"{name}_id", None)
-            if current:
-                offered |= Q(pk=current)
-            self.fields[name].queryset = Service.objects.filter(offered).order_by("position", "pk")
+            offered = Service.objects.filter(is_active=True, kind__in=kinds)
+            held = getattr(self.instance, f"{name}_id", None)
+            self.fields[name].queryset = offered_or_held(offered, held).order_by("position", "pk")
 
 
 class StateForm(FlagForm):

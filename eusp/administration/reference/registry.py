@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eusp.directory.models import AnswerTemplate, Category, District, Origin, Priority, Service, State
 
+from ..forms import parse_pk
 from . import forms
 
 
@@ -47,16 +48,12 @@ class ReferenceKind:
         names = {f.name for f in self.model._meta.get_fields()}
         object.__setattr__(self, "label_field", "name" if "name" in names else "label")
 
-    @property
-    def singular(self) -> str:
-        return str(self.model._meta.verbose_name)
-
     def queryset(self) -> models.QuerySet:
         return self.model.objects.select_related(*self.select_related).order_by("position", "pk")
 
     def entry_get(self, pk: int) -> models.Model:
         """The entry of this kind, or a 404 (an id out of the database's range too)."""
-        if not 0 < pk < 2**31:
+        if parse_pk(pk) is None:
             raise Http404
         try:
             return self.queryset().get(pk=pk)
@@ -100,7 +97,7 @@ KINDS: dict[str, ReferenceKind] = {
             description=_("Les services municipaux qui instruisent et exécutent les demandes, et leurs membres."),
             form_class=forms.ServiceForm,
             fields=("name", "email", "kind"),
-            columns=(Column("get_kind_display", _("Rôle")), Column("email", _("Adresse e-mail"))),
+            columns=(Column("get_kind_display", _("Rôle")), Column("email", _("Adresses e-mail"))),
             filter_params=("service", "instructing_service", "executing_service"),
         ),
         ReferenceKind(

@@ -16,10 +16,12 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from eusp.accounts.models import User
 from eusp.casework.models import SavedSearch
 from eusp.directory.models import Service
 
 from ..audit import Action, audit_record, snapshot
+from ..users.services import agent_without_service
 from .registry import ReferenceKind
 from .rules import entry_check, merge_check, refuse, removable_check
 from .usage import Relation, reference_relations, usage_of
@@ -78,10 +80,40 @@ def _save(kind: ReferenceKind, entry: models.Model) -> None:
         refuse(_("« %(name)s » existe déjà dans la liste « %(list)s ».") % {"name": name, "list": kind.title})
 
 
+def _leaving_check(service: Service, leaving: list) -> None:
+    """Refuse to take an agent's last service, as the account form does (users'
+    ``agent_without_service``): with no service, they would see no request at all.
+
+    The leaving accounts are locked first: two services' pages each taking one of an agent's
+    two services queue, and the second sees the first's change."""
+    if not leaving:
+        return
+    locked = list(User.objects.select_for_update().filter(pk__in=[user.pk for user in leaving]).order_by("pk"))
+    memberships = User.services.through.objects.filter(user__in=[user.pk for user in locked])
+    elsewhere: dict[int, list[int]] = {}
+    for user_id, service_id in memberships.exclude(service=service).values_list("user", "service"):
+        elsewhere.setdefault(user_id, []).append(service_id)
+    stranded = [user for user in locked if agent_without_service(user.profile, elsewhere.get(user.pk))]
+    if stranded:
+        names = ", ".join(str(user) for user in sorted(stranded, key=str))
+        refuse(
+            ngettext(
+                "%(names)s n'aurait plus aucun service, donc plus aucune demande visible : rattachez d'abord "
+                "cet agent à un autre service (Administration › Utilisateurs), ou laissez-le coché.",
+                "%(names)s n'auraient plus aucun service, donc plus aucune demande visible : rattachez d'abord "
+                "ces agents à un autre service (Administration › Utilisateurs), ou laissez-les cochés.",
+                len(stranded),
+            )
+            % {"names": names},
+            "members",
+        )
+
+
 def _members_set(service: Service, members, actor) -> None:
     """Memberships are a field of the user: each user whose services change gets the record."""
     wanted = {user.pk: user for user in members}
     current = {user.pk: user for user in service.members.all()}
+    _leaving_check(service, [current[pk] for pk in current.keys() - wanted.keys()])
     changed = [wanted[pk] for pk in wanted.keys() - current.keys()] + [
         current[pk] for pk in current.keys() - wanted.keys()
     ]

@@ -22,6 +22,7 @@ from eusp.casework.models import ServiceRequest
 from eusp.casework.permissions import visible_requests
 from eusp.casework.services.answers import ANSWER_PLACEHOLDERS, DEFAULT_SUBJECT, answer_placeholders, answer_render
 from eusp.casework.services.answers import PLACEHOLDER_PATTERN as PLACEHOLDER
+from eusp.core.forms import form_add_errors
 
 from ..access import administration_required
 from .forms import MergeForm, ReferenceForm
@@ -45,15 +46,6 @@ TEMPLATES_SLUG = "modeles-de-reponse"
 def _form_class(kind: ReferenceKind) -> type[ReferenceForm]:
     # The flag is a field of the form class itself (see forms.FlagForm).
     return modelform_factory(kind.model, form=kind.form_class, fields=[f for f in kind.fields if f != kind.flag])
-
-
-def _errors_onto(form, error: ValidationError) -> None:
-    """A service's refusal shown on the field it is about, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _list_url(kind: ReferenceKind, pk: int | None = None) -> str:
@@ -145,7 +137,7 @@ def _form_page(request, kind: ReferenceKind, entry=None):
                     entry = reference_update(kind=kind, entry=entry, data=form.service_data(), actor=request.user)
                     text = _("L'entrée « %(entry)s » est enregistrée.")
             except ValidationError as error:
-                _errors_onto(form, error)
+                form_add_errors(form, error)
             else:
                 messages.success(request, text % {"entry": entry})
                 return redirect(_list_url(kind, entry.pk))
@@ -247,7 +239,7 @@ def reference_merge_view(request, kind: str, pk: int):
         try:
             moved = reference_merge(kind=kind, source=entry, target=target, actor=request.user)
         except ValidationError as error:
-            _errors_onto(form, error)
+            form_add_errors(form, error)
         else:
             text = _("L'entrée « %(source)s » est fusionnée dans « %(target)s ».") % {"source": entry, "target": target}
             if moved:

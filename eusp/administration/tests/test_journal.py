@@ -50,7 +50,15 @@ def test_filters_narrow_the_journal(client, central):
 
 @pytest.mark.parametrize(
     "params",
-    [{"type": "nimporte.quoi"}, {"auteur": "abc"}, {"du": "2026-13-45"}, {"page": "-4"}, {"action": "x" * 500}],
+    [
+        {"type": "nimporte.quoi"},
+        {"auteur": "abc"},
+        {"du": "2026-13-45"},
+        {"page": "-4"},
+        {"action": "x" * 500},
+        {"au": "9999-12-31"},
+        {"du": "0001-01-01"},
+    ],
 )
 def test_crafted_filters_get_a_page_not_an_error(client, central, params):
     OriginFactory(name="Lettre")

@@ -311,7 +311,7 @@ def test_erasing_again_says_nothing_was_left(client, central, jeanne):
 @pytest.mark.parametrize("url", [EXPORT, ERASE])
 @pytest.mark.parametrize(
     "requests",
-    [[], ["abc"], ["99999999"], ["99999999999999999999999"], ["-1"], ["1.5"], [""], ["1e3"]],
+    [[], ["abc"], ["99999999"], ["99999999999999999999999"], ["-1"], ["1.5"], [""], ["1e3"], ["²"], ["١٢"]],
 )
 def test_crafted_selections_get_a_message_never_a_500(client, central, jeanne, url, requests):
     before = row_state(*jeanne)

@@ -568,6 +568,7 @@ def test_the_default_priority_moves_and_never_goes_away(client, central):
 
 def test_a_service_form_sets_its_members_and_records_it_on_each_user(client, central, voirie, agent):
     newcomer = AgentFactory(username="agent-nouveau")
+    agent.services.add(ServiceFactory(name="Propreté"))  # so that leaving Voirie leaves them a service
     client.force_login(central)
     data = {"name": "Voirie", "email": "voirie@ville.test", "kind": "both", "members": [newcomer.pk]}
     assert client.post(f"{BASE}/services/{voirie.pk}/modifier/", data).status_code == 302
@@ -575,9 +576,28 @@ def test_a_service_form_sets_its_members_and_records_it_on_each_user(client, cen
     assert _audits(newcomer, Action.UPDATED)[0].changes["services"]["after"] == "Voirie"
     assert _audits(agent, Action.UPDATED)[0].changes["services"] == {
         "label": "services",
-        "before": "Voirie",
-        "after": "",
+        "before": "Propreté, Voirie",
+        "after": "Propreté",
     }
+
+
+def test_a_service_page_leaves_no_agent_without_a_service(client, central, voirie, agent):
+    """As on the account form: an agent with no service sees no request at all."""
+    other = AgentFactory(username="agent-seul", first_name="Paul", last_name="Seul", services=[voirie])
+    kept = AgentFactory(username="agent-double", services=[voirie, ServiceFactory(name="Propreté")])
+    retired = ElectedFactory(username="ancien-agent")
+    retired.services.set([voirie])  # not an agent any more: the rule is the agents'
+    client.force_login(central)
+    data = {"name": "Voirie", "email": "voirie@ville.test", "kind": "both", "members": []}
+    response = client.post(f"{BASE}/services/{voirie.pk}/modifier/", data)
+    assert response.status_code == 200
+    error = " ".join(response.context["form"].errors["members"])
+    assert str(agent) in error and "Paul Seul" in error and str(kept) not in error and str(retired) not in error
+    assert set(voirie.members.all()) == {agent, other, kept, retired} and not AdminChange.objects.exists()
+
+    data["members"] = [agent.pk, other.pk]
+    assert client.post(f"{BASE}/services/{voirie.pk}/modifier/", data).status_code == 302
+    assert set(voirie.members.all()) == {agent, other}
 
 
 def test_a_service_keeps_the_role_its_requests_give_it(client, central, voirie):
@@ -695,6 +715,8 @@ def test_an_entry_of_another_list_is_404_under_this_list(client, central):
         ("origines", {"name": "   "}),
         ("quartiers", {"name": ["a", "b"], "code": "\x00"}),
         ("services", {"name": "S", "kind": "boss", "email": "pas-un-mail", "members": ["x", "999999"]}),
+        ("services", {"name": "S", "kind": "both", "members": ["99999999999999999999999"]}),
+        ("services", {"name": "S", "kind": "both", "members": ["²"]}),
         ("categories", {"name": "C", "default_instructing_service": "abc", "default_delay_days": "1e9"}),
         ("etats", {"label": "E", "phase": "archived", "colour": "#" + "0" * 50}),
         ("priorites", {"label": "  ", "is_default": "peut-être", "position": "-1"}),
@@ -725,3 +747,55 @@ def test_actions_on_an_entry_deleted_meanwhile_get_a_message(central):
         reference_update(kind=KINDS["origines"], entry=stale, data={"name": "Autre"}, actor=central)
     with pytest.raises(ValidationError, match="n'existe plus"):
         reference_deactivate(kind=KINDS["origines"], entry=stale, actor=central)
+
+
+def test_a_service_takes_several_shared_addresses_and_refuses_a_wrong_one(client, central):
+    from eusp.directory.models import Service
+
+    client.force_login(central)
+    url = "/administration/listes/services/nouveau/"
+    wrong = {"name": "Régie", "email": "regie@ville.test, astreinte", "kind": "both"}
+    response = client.post(url, wrong)
+    assert "Adresse e-mail non valide : astreinte." in response.content.decode()
+    assert not Service.objects.filter(name="Régie").exists()
+    client.post(url, {**wrong, "email": "regie@ville.test; astreinte@ville.test"})
+    assert Service.objects.get(name="Régie").email_addresses == ["regie@ville.test", "astreinte@ville.test"]
+
+
+@pytest.mark.parametrize(
+    "value, pk",
+    [
+        ("1", 1),
+        (42, 42),
+        ("0042", 42),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        ("99999999999999999999999", None),
+        (10**30, None),
+        ("0", None),
+        (0, None),
+        ("-1", None),
+        ("+1", None),
+        (" 1", None),
+        ("1 ", None),
+        ("²", None),
+        ("١٢", None),  # Arabic-Indic digits: int() would take them
+        ("1e3", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        (1.0, None),
+    ],
+)
+def test_parse_pk_takes_only_ids_a_database_key_holds(value, pk):
+    from eusp.administration.forms import parse_pk
+
+    assert parse_pk(value) == pk
+
+
+@pytest.mark.parametrize("pk", [2**31, 2**40])
+def test_an_entry_id_beyond_32_bits_is_looked_up(client, central, pk):
+    """PostgreSQL's bigint keys go past 2**31: such an entry still opens."""
+    Origin.objects.create(pk=pk, name="Grande clé", position=99)
+    client.force_login(central)
+    assert client.get(f"{BASE}/origines/{pk}/modifier/").status_code == 200

@@ -85,6 +85,8 @@ def test_saving_unchanged_settings_records_nothing(client, central):
         ({"retention_months": "0"}, "retention_months", "supérieure ou égale à 1"),
         ({"retention_months": "99999999999"}, "retention_months", "inférieure ou égale à 240"),
         ({"sender_email": "mairie"}, "sender_email", "Saisissez une adresse de courriel valide."),
+        ({"sender_name": "Mairie\r\nBcc: x@evil.test"}, "sender_name", "Saisissez ce texte sur une seule ligne."),
+        ({"city_name": "Valmont\nBcc"}, "city_name", "Saisissez ce texte sur une seule ligne."),
     ],
 )
 def test_wrong_values_are_refused_with_a_message_and_change_nothing(client, central, changes, field, message):
@@ -97,6 +99,15 @@ def test_wrong_values_are_refused_with_a_message_and_change_nothing(client, cent
     city = CitySettings.objects.get()
     assert (city.city_name, city.working_weekdays, city.upload_max_mb) == ("Ville de Valmont-sur-Loire", "01234", 10)
     assert not AdminChange.objects.exists()
+
+
+def test_a_refused_form_leaves_the_live_settings_alone(client, central):
+    client.force_login(central)
+    city_settings()  # this process reads the settings row, as every page does
+    wrong = _form(city_name="", working_weekdays=["5", "6"], retention_months="1", upload_max_mb="1")
+    assert client.post(URL, wrong).status_code == 400
+    live = city_settings()
+    assert (live.working_weekdays, live.retention_months, live.upload_max_mb) == ("01234", 36, 10)
 
 
 def test_the_reminder_policy_reads_the_settings(client, central):
@@ -147,3 +158,26 @@ def test_another_process_sees_a_change_within_the_cache_time(central, monkeypatc
     clock = module.time.monotonic() + module.CACHE_SECONDS + 1
     monkeypatch.setattr(module.time, "monotonic", lambda: clock)
     assert city_settings().city_name == "Changée ailleurs"
+
+
+def test_a_shorter_retention_says_how_many_requests_lose_their_data_and_waits_for_confirmation(client, central):
+    from django.utils import timezone
+
+    from eusp.casework.models import ServiceRequest
+
+    old = ServiceRequestFactory(created_by=central)
+    recent = ServiceRequestFactory(created_by=central)
+    for sr, months in ((old, 20), (recent, 6)):
+        archived_at = timezone.now() - datetime.timedelta(days=30 * months)
+        ServiceRequest.objects.filter(pk=sr.pk).update(is_archived=True, archived_at=archived_at)
+    client.force_login(central)
+    response = client.post(URL, _form(retention_months="12"))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Avec une conservation de 12 mois, 1 demande archivée perdra la nuit prochaine" in body
+    assert CitySettings.objects.get().retention_months == 36  # not yet
+    client.post(URL, _form(retention_months="12", confirm_retention="on"))
+    assert CitySettings.objects.get().retention_months == 12
+    # A longer period needs no confirmation.
+    client.post(URL, _form(retention_months="48"))
+    assert CitySettings.objects.get().retention_months == 48

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eusp.accounts.models import Profile, User
@@ -21,8 +22,10 @@ from eusp.administration.models import AdminChange
 from eusp.administration.users.services import (
     user_create,
     user_deactivate,
+    user_password_link_send,
     user_reactivate,
     user_two_factor_reset,
+    user_update,
 )
 from eusp.notifications.models import OutboxMessage
 from tests.factories import (
@@ -292,7 +295,13 @@ def test_an_elected_official_is_created_with_quartiers(client, central):
         ({"email": "pas-une-adresse"}, "email", "Saisissez une adresse de courriel valide"),
         ({"profile": "roi"}, "profile", "Sélectionnez un choix valide"),
         ({"services": ["999999"]}, "services", "Sélectionnez un choix valide"),
-        ({"services": ["abc"]}, "services", "n’est pas une valeur correcte"),
+        ({"services": ["abc"]}, "services", "Sélectionnez un choix valide"),
+        # Ids no database key holds (SQLite cannot even be asked about them), or not plain digits.
+        ({"services": ["99999999999999999999999"]}, "services", "Sélectionnez un choix valide"),
+        ({"services": [str(2**63)]}, "services", "Sélectionnez un choix valide"),
+        ({"services": ["²"]}, "services", "Sélectionnez un choix valide"),
+        ({"services": ["-1"]}, "services", "Sélectionnez un choix valide"),
+        ({"districts": ["99999999999999999999999"]}, "districts", "Sélectionnez un choix valide"),
         ({"username": "avec espace"}, "username", "Saisissez un nom d’utilisateur valide"),
     ],
 )
@@ -623,3 +632,204 @@ def test_two_central_members_deactivating_each_other_at_the_same_moment_leave_on
         thread.join(timeout=20)
     assert sorted(outcomes) == ["done", "refused"]
     assert User.objects.filter(profile=Profile.CENTRAL, is_active=True).count() == 1
+
+
+# --- Technical maintenance accounts (/django-admin/) ---------------------------------
+
+PROTECTED = "Ce compte a accès à la maintenance technique : seul un administrateur technique peut le modifier"
+
+
+@pytest.fixture(params=["is_staff", "is_superuser"])
+def technical(request, voirie):
+    """An account that opens /django-admin/: taking it over would give the whole site."""
+    user = AgentFactory(username="technique", email="technique@ville.test", services=[voirie], last_name="Tech",
+                        **{request.param: True})  # fmt: skip
+    TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
+    return user
+
+
+def test_a_central_user_cannot_take_over_a_technical_account(client, central, technical):
+    client.force_login(central)
+    base = f"/administration/utilisateurs/{technical.pk}"
+    data = edit_data(technical, email="central-test@ville.test", last_name="Pris")
+    response = client.post(f"{base}/modifier/", data, follow=True)
+    assert PROTECTED in text(response)
+    for action in ("lien-mot-de-passe", "double-authentification/reinitialiser", "desactiver"):
+        response = client.post(f"{base}/{action}/", follow=True)
+        assert PROTECTED in text(response), action
+    User.objects.filter(pk=technical.pk).update(is_active=False)
+    response = client.post(f"{base}/reactiver/", follow=True)
+    assert PROTECTED in text(response)
+
+    technical.refresh_from_db()
+    assert technical.email == "technique@ville.test" and technical.last_name == "Tech" and not technical.is_active
+    assert TOTPDevice.objects.filter(user=technical).exists()
+    assert not OutboxMessage.objects.exists() and not AdminChange.objects.exists()
+    # Not even the form.
+    response = client.get(f"{base}/modifier/", follow=True)
+    assert PROTECTED in text(response) and 'name="email"' not in text(response)
+
+
+def test_the_services_refuse_a_technical_account_to_a_central_user(central, technical):
+    for action in (user_deactivate, user_two_factor_reset, user_password_link_send):
+        with pytest.raises(ValidationError, match="maintenance technique"):
+            action(actor=central, user=technical)
+    with pytest.raises(ValidationError, match="maintenance technique"):
+        user_update(actor=central, user=technical, data={"email": "central-test@ville.test"})
+    technical.refresh_from_db()
+    assert technical.email == "technique@ville.test" and technical.is_active
+
+
+def test_a_technical_administrator_of_the_central_service_manages_them(client, technical):
+    root = CentralFactory(username="racine", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    data = edit_data(technical, last_name="Technicien")
+    assert client.post(f"/administration/utilisateurs/{technical.pk}/modifier/", data).status_code == 302
+    technical.refresh_from_db()
+    assert technical.last_name == "Technicien"
+    assert user_deactivate(actor=root, user=technical)
+
+
+def test_the_pages_show_the_technical_accounts_and_offer_them_no_action(client, central, technical):
+    client.force_login(central)
+    page = listed(client, "?q=technique")
+    assert "Maintenance technique" in page
+    assert "Maintenance technique" not in listed(client, "?q=central-test")
+    detail = text(client.get(f"/administration/utilisateurs/{technical.pk}/"))
+    assert PROTECTED in detail
+    for button in ("Modifier le compte", "Envoyer un lien", "Désactiver le compte",
+                   "Réinitialiser la double authentification"):  # fmt: skip
+        assert button not in detail, button
+
+
+def test_the_account_form_never_grants_the_technical_maintenance(client, central, voirie):
+    client.force_login(central)
+    data = create_data(services=[voirie.pk], is_staff="on", is_superuser="on", groups=["1"])
+    assert client.post("/administration/utilisateurs/nouveau/", data).status_code == 302
+    created = User.objects.get(username="c.durand")
+    assert not created.is_staff and not created.is_superuser
+    response = client.post(
+        f"/administration/utilisateurs/{created.pk}/modifier/",
+        edit_data(created, is_staff="on", is_superuser="on"),
+    )
+    assert response.status_code == 302
+    created.refresh_from_db()
+    assert not created.is_staff and not created.is_superuser
+
+
+def test_ones_own_second_factor_is_removed_only_with_a_code(client, central):
+    device = TOTPDevice.objects.create(user=central, name="Téléphone", confirmed=True)
+    client.force_login(central)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # the code given at login
+    session.save()
+    detail = text(client.get(f"/administration/utilisateurs/{central.pk}/"))
+    assert "Réinitialiser la double authentification" not in detail
+    assert "Mon compte › Double authentification" in detail
+    response = client.post(
+        f"/administration/utilisateurs/{central.pk}/double-authentification/reinitialiser/", follow=True
+    )
+    assert "Mon compte › Double authentification" in text(response)
+    assert TOTPDevice.objects.filter(user=central).exists() and not AdminChange.objects.exists()
+    with pytest.raises(ValidationError, match="Mon compte"):
+        user_two_factor_reset(actor=central, user=central)
+
+
+# --- A login and an address nobody else has, whatever the case ----------------------
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"username": "Ｃ.Durand"}, "username"),  # fullwidth letters: Django would save "C.Durand"
+        ({"username": "C.DURAND"}, "username"),
+        ({"email": "Claire.Durand@ＶＩＬＬＥ.test"}, "email"),
+    ],
+)
+def test_a_login_or_an_address_taken_in_another_form_is_refused(client, central, voirie, overrides, field):
+    AgentFactory(username="c.durand", email="claire.durand@ville.test", services=[voirie])
+    client.force_login(central)
+    data = create_data(**{"services": [voirie.pk], "username": "autre", "email": "autre@ville.test", **overrides})
+    response = client.post("/administration/utilisateurs/nouveau/", data)
+    assert response.status_code == 400 and f'id="id_{field}_error"' in text(response)
+    assert User.objects.count() == 2
+
+
+def test_logins_and_addresses_are_saved_in_their_canonical_form(client, central, voirie):
+    client.force_login(central)
+    data = create_data(services=[voirie.pk], username="Ｃ.Durand", email="Claire.Durand@ＶＩＬＬＥ.test")
+    assert client.post("/administration/utilisateurs/nouveau/", data).status_code == 302
+    created = User.objects.get(first_name="Claire")
+    assert created.username == "C.Durand" and created.email == "Claire.Durand@ville.test"
+
+
+def test_the_database_holds_one_login_and_one_address_whatever_the_case(voirie):
+    from django.db import IntegrityError, transaction
+
+    UserFactory(username="c.durand", email="claire.durand@ville.test")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="C.Durand", email="autre@ville.test")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="autre", email="Claire.Durand@VILLE.test")
+    # Accounts without an address are many.
+    User.objects.create(username="sans1", email="")
+    User.objects.create(username="sans2", email="")
+
+
+@pytest.mark.parametrize(
+    "taken, field",
+    [({"username": "C.Durand"}, "username"), ({"email": "Claire.Durand@ville.test"}, "email")],
+)
+def test_a_login_taken_between_the_check_and_the_save_gets_the_french_error(monkeypatch, central, voirie, taken,
+                                                                           field):  # fmt: skip
+    """Another creation committed in between: the database refuses, the form says why."""
+    from eusp.administration.users import services
+
+    UserFactory(username="c.durand", email="claire.durand@ville.test")
+    monkeypatch.setattr(services, "user_rules_check", lambda data, user_pk: None)
+    data = create_data(**{"services": [voirie], "username": "autre", "email": "autre@ville.test", **taken})
+    with pytest.raises(ValidationError) as refused:
+        user_create(actor=central, data=data)
+    assert field in refused.value.message_dict
+    other = AgentFactory(username="autre", email="autre@ville.test", services=[voirie])
+    with pytest.raises(ValidationError) as refused:
+        user_update(actor=central, user=other, data=taken)
+    assert field in refused.value.message_dict
+    # The transaction is still usable.
+    assert User.objects.filter(username__iexact="c.durand").count() == 1
+    other.refresh_from_db()
+    assert other.username == "autre" and other.email == "autre@ville.test"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_creations_of_the_same_login_at_the_same_moment_create_one_account():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): two connections at once")
+    first, second = CentralFactory(username="premier"), CentralFactory(username="second")
+    service = ServiceFactory(name="Voirie")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def create(actor, username, email) -> None:
+        try:
+            barrier.wait(timeout=5)
+            user_create(actor=actor, data=create_data(services=[service], username=username, email=email))
+            outcomes.append("created")
+        except ValidationError as error:
+            outcomes.append("refused" if "username" in error.message_dict else repr(error))
+        except Exception as error:  # an IntegrityError, say: the assertion shows it
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=create, args=(first, "c.durand", "un@ville.test")),
+        threading.Thread(target=create, args=(second, "C.Durand", "deux@ville.test")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == ["created", "refused"]
+    assert User.objects.filter(username__iexact="c.durand").count() == 1

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eusp.accounts.models import Profile, User
 
+from ..forms import PkMultipleChoiceField
 from .selectors import DEFAULT_STATE, district_choices, service_choices
 from .services import user_rules_check
 
@@ -13,7 +14,7 @@ def _reference_label(entry) -> str:
     return entry.name if entry.is_active else gettext("%(name)s (désactivé)") % {"name": entry.name}
 
 
-class ReferenceChoiceField(forms.ModelMultipleChoiceField):
+class ReferenceChoiceField(PkMultipleChoiceField):
     """Checkboxes of reference entries; a closed one still held by the account says so."""
 
     widget = forms.CheckboxSelectMultiple

@@ -5,6 +5,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eusp.accounts.models import Profile, User
 from eusp.administration.models import AdminChange
+from eusp.core.forms import offered_or_held
 from eusp.directory.models import District, Service
 
 # ?etat= of the list: which accounts, by their active flag (None: all of them).
@@ -55,15 +56,10 @@ def user_history(user: User) -> list[AdminChange]:
 
 def service_choices(current: User | None = None) -> QuerySet:
     """Active services, plus those the account already has (kept on edit even if closed since)."""
-    return _choices(Service, current.services.all() if current is not None and current.pk else None)
+    held = current.services.all() if current is not None and current.pk else None
+    return offered_or_held(Service.objects.filter(is_active=True), held).order_by("name")
 
 
 def district_choices(current: User | None = None) -> QuerySet:
-    return _choices(District, current.districts.all() if current is not None and current.pk else None)
-
-
-def _choices(model, kept: QuerySet | None) -> QuerySet:
-    condition = Q(is_active=True)
-    if kept is not None:
-        condition |= Q(pk__in=kept.values("pk"))
-    return model.objects.filter(condition).order_by("name")
+    held = current.districts.all() if current is not None and current.pk else None
+    return offered_or_held(District.objects.filter(is_active=True), held).order_by("name")

@@ -4,13 +4,19 @@ point to them.
 
 Each change runs in one transaction with its audit record (before → after, services and
 quartiers as names).
+
+An account that opens the technical maintenance (/django-admin/: ``is_staff`` or
+``is_superuser``) is changed by a technical administrator only: otherwise a central user
+could set its address to their own, send it a password link and take it over.
 """
 
+import unicodedata
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp import device_classes
 
 from eusp.accounts.models import Profile, User
@@ -29,23 +35,70 @@ def _authorize(actor: User) -> None:
         raise PermissionDenied
 
 
+def is_technical(user: User) -> bool:
+    """The account opens the technical maintenance (/django-admin/)."""
+    return user.is_staff or user.is_superuser
+
+
+def user_manageable(actor: User, user: User) -> bool:
+    """Whether ``actor`` may change ``user`` here: a technical account only by a technical
+    administrator (who could grant that access anyway)."""
+    return actor.is_superuser or not is_technical(user)
+
+
+TECHNICAL_REFUSAL = gettext_lazy(
+    "Ce compte a accès à la maintenance technique : seul un administrateur technique peut le modifier, "
+    "le désactiver, lui envoyer un lien ou réinitialiser sa double authentification."
+)
+
+
+def user_manageable_check(*, actor: User, user: User) -> None:
+    """Refuse every change (edit, link, two-factor reset, deactivate, reactivate) of a
+    technical account to a central user who is not a technical administrator."""
+    if not user_manageable(actor, user):
+        raise ValidationError(str(TECHNICAL_REFUSAL))
+
+
+def agent_without_service(profile: str, services) -> bool:
+    """An agent sees the requests of their services only: with none, they see nothing. The
+    account form and the service page (its members) both keep this rule."""
+    return profile == Profile.AGENT and not list(services or [])
+
+
+def normalised(data: dict) -> dict:
+    """The login and the address as they are stored and compared: NFKC (« Ｃ.Durand » is
+    « C.Durand », as Django saves it), no surrounding spaces, the domain in lower case."""
+    data = dict(data)
+    if isinstance(data.get("username"), str):
+        data["username"] = User.normalize_username(data["username"]).strip()
+    if isinstance(data.get("email"), str):
+        data["email"] = User.objects.normalize_email(unicodedata.normalize("NFKC", data["email"]).strip())
+    return data
+
+
+USERNAME_TAKEN = gettext_lazy("Cet identifiant est déjà pris (les majuscules ne comptent pas).")
+EMAIL_TAKEN = gettext_lazy("Cette adresse e-mail est déjà celle d'un autre utilisateur.")
+
+
 def user_rules_check(data: dict, *, user_pk: int | None) -> None:
     """What makes an account usable, whatever the entry point: a login and an address
-    nobody else has (in any case), a service for an agent, quartiers for an élu only."""
+    nobody else has (in any case, once normalised), a service for an agent, quartiers for
+    an élu only. The database holds the first two as well (``User.Meta.constraints``)."""
     errors = {}
+    data = normalised(data)
     others = User.objects.exclude(pk=user_pk) if user_pk else User.objects.all()
-    username = (data.get("username") or "").strip()
+    username = data.get("username") or ""
     if username and others.filter(username__iexact=username).exists():
-        errors["username"] = _("Cet identifiant est déjà pris (les majuscules ne comptent pas).")
-    email = (data.get("email") or "").strip()
+        errors["username"] = str(USERNAME_TAKEN)
+    email = data.get("email") or ""
     if not email:
         errors["email"] = _("L'adresse e-mail est obligatoire : le lien pour choisir le mot de passe y est envoyé.")
     elif others.filter(email__iexact=email).exists():
-        errors["email"] = _("Cette adresse e-mail est déjà celle d'un autre utilisateur.")
+        errors["email"] = str(EMAIL_TAKEN)
     profile = data.get("profile")
     if profile not in Profile.values:
         errors["profile"] = _("Choisissez un profil.")
-    if profile == Profile.AGENT and not list(data.get("services") or []):
+    if agent_without_service(profile, data.get("services")):
         errors["services"] = _(
             "Un agent doit appartenir à au moins un service : sans service, il ne voit aucune demande."
         )
@@ -87,7 +140,24 @@ def _apply(user: User, data: dict) -> None:
         if name in data:
             value = data[name]
             setattr(user, name, value.strip() if isinstance(value, str) else value)
-    user.full_clean(exclude=["password", "last_login", "date_joined"], validate_unique=True)
+    # The constraints (login and address in any case) are user_rules_check's, whose messages
+    # go next to their field; a race past it is _save's.
+    user.full_clean(exclude=["password", "last_login", "date_joined"], validate_unique=True, validate_constraints=False)
+
+
+def _save(user: User, **kwargs) -> None:
+    """Save in a savepoint: a login or an address another creation took after our check
+    (the database's constraints refuse it) comes back as the form's French error, and the
+    transaction stays usable."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError as error:
+        diagnostic = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint
+        constraint = getattr(diagnostic, "constraint_name", None) or str(error)
+        if "email" in constraint:
+            raise ValidationError({"email": str(EMAIL_TAKEN)}) from error
+        raise ValidationError({"username": str(USERNAME_TAKEN)}) from error
 
 
 def _relations_set(user: User, data: dict) -> None:
@@ -101,11 +171,12 @@ def _relations_set(user: User, data: dict) -> None:
 def user_create(*, actor: User, data: dict) -> User:
     """A new account with no usable password: the user chooses it through the link mailed now."""
     _authorize(actor)
+    data = normalised(data)
     user_rules_check(data, user_pk=None)
     user = User()
     _apply(user, data)
     user.set_unusable_password()
-    user.save()
+    _save(user)
     _relations_set(user, data)
     audit_record(actor, Action.CREATED, user, after=snapshot(user, AUDIT_FIELDS))
     password_link_send(user, actor=actor)
@@ -117,6 +188,8 @@ def user_update(*, actor: User, user: User, data: dict) -> User:
     """Change the account's fields, services and quartiers; the audit record says what changed."""
     _authorize(actor)
     current, central_ids = _lock_with_centrals(user)
+    user_manageable_check(actor=actor, user=current)
+    data = normalised(data)
     merged = {name: getattr(current, name) for name in FIELDS}
     merged.update(services=current.services.all(), districts=current.districts.all())
     merged.update(data)
@@ -142,7 +215,7 @@ def user_update(*, actor: User, user: User, data: dict) -> User:
             )
     _apply(current, data)
     # These fields only: the user's own choices (alert mode) and their last login are theirs.
-    current.save(update_fields=[name for name in FIELDS if name in data])
+    _save(current, update_fields=[name for name in FIELDS if name in data])
     _relations_set(current, data)
     audit_record(actor, Action.UPDATED, current, before=before, after=snapshot(current, AUDIT_FIELDS))
     return current
@@ -155,6 +228,7 @@ def user_deactivate(*, actor: User, user: User) -> bool:
     waiting for them is cancelled by the outbox worker. False if it was already closed."""
     _authorize(actor)
     current, central_ids = _lock_with_centrals(user)
+    user_manageable_check(actor=actor, user=current)
     if not current.is_active:
         return False
     _last_central_guard(
@@ -181,6 +255,7 @@ def user_reactivate(*, actor: User, user: User) -> bool:
     """Open a closed account again, with its password, services and quartiers as they were."""
     _authorize(actor)
     current = _lock(user)
+    user_manageable_check(actor=actor, user=current)
     if current.is_active:
         return False
     before = snapshot(current, ["is_active"])
@@ -193,15 +268,28 @@ def user_reactivate(*, actor: User, user: User) -> bool:
 def user_password_link_send(*, actor: User, user: User):
     """The central service sends the account a link to choose a (new) password."""
     _authorize(actor)
-    return password_link_send(user, actor=actor)
+    current = User.objects.get(pk=user.pk)
+    user_manageable_check(actor=actor, user=current)
+    return password_link_send(current, actor=actor)
 
 
 @transaction.atomic
 def user_two_factor_reset(*, actor: User, user: User) -> int:
     """Delete the account's two-factor devices (a lost phone): the user enrols again at their
-    next login. Returns how many were deleted; none deleted, nothing recorded."""
+    next login. Returns how many were deleted; none deleted, nothing recorded.
+
+    Not one's own: that goes through « Mon compte », which asks for a current code
+    (accounts.two_factor.two_factor_disable) — an open session must not be enough."""
     _authorize(actor)
     current = _lock(user)
+    if current.pk == actor.pk:
+        raise ValidationError(
+            _(
+                "Votre propre double authentification ne se réinitialise pas ici : passez par « Mon compte › "
+                "Double authentification », qui demande un code de votre application."
+            )
+        )
+    user_manageable_check(actor=actor, user=current)
     deleted = 0
     for model in device_classes():
         _total, per_model = model.objects.filter(user=current).delete()

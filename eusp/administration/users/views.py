@@ -60,14 +60,30 @@ def user_detail_view(request, pk: int):
     user = user_detail(pk)
     if user is None:
         raise Http404
-    context = {"account": user, "history": user_history(user)}
+    context = {
+        "account": user,
+        "history": user_history(user),
+        "technical": services.is_technical(user),
+        # Shown instead of the actions: the services refuse them anyway.
+        "refusal": "" if services.user_manageable(request.user, user) else services.TECHNICAL_REFUSAL,
+    }
     return render(request, "administration/users/user_detail.html", context)
+
+
+def _refusals_shown(request, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
 
 
 @administration_required
 @require_http_methods(["GET", "POST"])
 def user_edit_view(request, pk: int):
     account = _user_or_404(pk)
+    try:
+        services.user_manageable_check(actor=request.user, user=account)
+    except ValidationError as error:  # not even the form: the service refuses the change anyway
+        _refusals_shown(request, error)
+        return redirect("administration:user-detail", pk=pk)
     form = UserForm(request.POST or None, instance=account)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,8 +105,7 @@ def _action(request, pk: int, action, done: str, unchanged: str = ""):
     try:
         changed = action(actor=request.user, user=account)
     except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
+        _refusals_shown(request, error)
     else:
         if changed or not unchanged:
             messages.success(request, done % {"name": account})

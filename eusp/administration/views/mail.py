@@ -3,11 +3,11 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from eusp.core.redirects import safe_next
 from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import ERASED_REFUSAL, CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
 from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
@@ -104,7 +104,7 @@ def mail_resend_failed_view(request):
 
 def _back(request, fallback: str, **kwargs):
     """Back to the page the button was on (its filters kept), never to another site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    target = safe_next(request, request.POST.get("next", ""))
+    if target:
         return redirect(target)
     return redirect(fallback, **kwargs)

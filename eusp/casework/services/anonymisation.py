@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from eusp.administration.audit import Action, audit_record
 from eusp.core.city_settings import city_settings
-from eusp.notifications.models import OutboxMessage
+from eusp.notifications.models import OutboxMessage, mail_to_requester
 
 from ..events import events_bulk_record, search_notes_of
 from ..field_groups import REQUESTER_FIELDS
@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 500  # requests (or mails) per transaction: a few UPDATEs each, bounded memory and locks
 LOGIN_RECORDS_KEPT_DAYS = 90
-LOCATION_FIELDS = ("location_address", "latitude", "longitude")
+PLACE_FIELDS = ("location_address", "latitude", "longitude")
 # Old mail that left, or never will, loses its content; pending and sending mail is still due.
 MAIL_DONE = (OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED, OutboxMessage.Status.CANCELLED)
 MAIL_WAITING = (OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING, OutboxMessage.Status.FAILED)
@@ -140,14 +140,16 @@ def months_before(moment: datetime, months: int) -> datetime:
     return local.replace(year=year, month=month + 1, day=day)
 
 
-def retention_cutoff(now: datetime | None = None) -> datetime:
+def retention_cutoff(now: datetime | None = None, months: int | None = None) -> datetime:
     """Requests archived before this moment have outlived the retention period."""
-    return months_before(now or timezone.now(), city_settings().retention_months)
+    return months_before(now or timezone.now(), city_settings().retention_months if months is None else months)
 
 
-def retention_due(now: datetime | None = None) -> QuerySet[ServiceRequest]:
-    """Requests archived longer than the city's retention period and not anonymised yet."""
-    return ServiceRequest.objects.filter(_pending(), is_archived=True, archived_at__lt=retention_cutoff(now))
+def retention_due(now: datetime | None = None, months: int | None = None) -> QuerySet[ServiceRequest]:
+    """Requests archived longer than the retention period (the city's, or ``months``) and
+    not anonymised yet."""
+    cutoff = retention_cutoff(now, months)
+    return ServiceRequest.objects.filter(_pending(), is_archived=True, archived_at__lt=cutoff)
 
 
 # --- Anonymising requests ---------------------------------------------------------------
@@ -242,10 +244,10 @@ def _events_scrub(ids: list[int], home_ids: set[int]) -> int:
     erased = _city_text(ERASED_VALUE)
     rewritten = []
     candidates = RequestEvent.objects.filter(
-        service_request_id__in=ids, changes__has_any_keys=[*personal, *LOCATION_FIELDS]
+        service_request_id__in=ids, changes__has_any_keys=[*personal, *PLACE_FIELDS]
     ).values_list("pk", "service_request_id", "changes")
     for pk, sr_id, changes in candidates.iterator(chunk_size=2000):
-        keys = personal | set(LOCATION_FIELDS) if sr_id in home_ids else personal
+        keys = personal | set(PLACE_FIELDS) if sr_id in home_ids else personal
         scrubbed = _scrubbed(changes, keys, erased)
         if scrubbed != changes:
             rewritten.append(RequestEvent(pk=pk, changes=scrubbed))
@@ -265,7 +267,7 @@ def _mail_scrub(ids: list[int]) -> int:
     loses its body, which quotes the place: one still due leaves with the notice."""
     notice = _city_text(MAIL_NOTICE)
     mail = OutboxMessage.objects.filter(service_request_id__in=ids)
-    to_requester = Q(recipient__isnull=True, kind=OutboxMessage.Kind.ANSWER)
+    to_requester = mail_to_requester()
     mail.filter(to_requester, status__in=MAIL_WAITING).update(status=OutboxMessage.Status.CANCELLED)
     count = mail.filter(to_requester).update(
         to="", subject=notice, body_text=notice, body_html="", last_error="", dedupe_key=None
@@ -372,9 +374,7 @@ def outbox_bodies_purge(now: datetime | None = None) -> int:
         last = chunk[-1]
         with transaction.atomic():
             mail = OutboxMessage.objects.filter(pk__in=chunk)
-            mail.filter(recipient__isnull=True, kind=OutboxMessage.Kind.ANSWER).update(
-                to="", last_error="", dedupe_key=None
-            )
+            mail.filter(mail_to_requester()).update(to="", last_error="", dedupe_key=None)
             purged += mail.update(subject=notice, body_text=notice, body_html="")
     return purged
 

@@ -104,6 +104,8 @@ def reminders_run(*, today: date | None = None, policy: ReminderPolicy | None = 
     today = today or timezone.localdate()
     policy = policy or ReminderPolicy.from_settings()
     report = ScheduleReport()
+    if policy.max_reminders == 0:
+        return report  # the city turned automatic reminders off: nothing to send, nobody to alert
     for pk in candidates(today, policy).iterator(chunk_size=500):
         outcome = _remind_one(pk, today, policy)
         report.reminded += outcome == "reminded"

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
 from eusp.administration.audit import Action, audit_record
 from eusp.core.city_settings import city_settings
-from eusp.notifications.models import OutboxMessage
+from eusp.notifications.models import OutboxMessage, mail_to_requester
 
 from ..field_groups import REQUESTER_FIELDS
 from ..models import Answer, Attachment, EventKind, RequestEvent, ServiceRequest
@@ -29,7 +29,6 @@ from ..search.text import fold, query_terms
 
 # Requests read per criterion: a name shared by more is narrowed with the first name or e-mail.
 CANDIDATES = 1000
-TO_REQUESTER = Q(recipient__isnull=True, kind=OutboxMessage.Kind.ANSWER)
 
 
 @dataclass
@@ -113,7 +112,7 @@ def requester_requests(user: User, ids: list[int]) -> QuerySet[ServiceRequest]:
             answer_count=Count("answers", distinct=True),
             requester_mail_count=Count(
                 "outbox_messages",
-                filter=Q(outbox_messages__recipient__isnull=True, outbox_messages__kind=OutboxMessage.Kind.ANSWER),
+                filter=mail_to_requester("outbox_messages__"),
                 distinct=True,
             ),
             attachment_count=Count("attachments", distinct=True),
@@ -234,7 +233,7 @@ def requester_access_export(requests: QuerySet[ServiceRequest], *, actor: User, 
             Prefetch("answers", queryset=Answer.objects.order_by("answered_on", "pk")),
             Prefetch(
                 "outbox_messages",
-                queryset=OutboxMessage.objects.filter(TO_REQUESTER).order_by("created_at", "pk"),
+                queryset=OutboxMessage.objects.filter(mail_to_requester()).order_by("created_at", "pk"),
                 to_attr="requester_mail",
             ),
             Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk")),

@@ -43,6 +43,15 @@ def test_not_instructed_in_five_working_days_reminds_the_instructing_service(sr)
     assert mail.to == "karim@ville.test"
 
 
+def test_no_automatic_reminder_means_no_alert_to_the_central_service_either(sr, central):
+    off = ReminderPolicy(first_after_days=5, every_days=5, max_reminders=0)
+    mails = OutboxMessage.objects.count()
+    report = reminders_run(today=MONDAY + datetime.timedelta(days=30), policy=off)
+    assert (report.reminded, report.escalated) == (0, 0)
+    assert OutboxMessage.objects.count() == mails
+    assert not sr.reminders.exists()
+
+
 def test_running_twice_the_same_day_sends_nothing_twice(sr):
     day = MONDAY + datetime.timedelta(days=8)
     reminders_run(today=day, policy=POLICY)

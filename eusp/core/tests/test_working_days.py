@@ -48,3 +48,15 @@ def test_a_city_that_works_on_saturday_counts_it():
     assert not is_working_day(date(2026, 12, 25))  # and Noël
     # Friday 4 December + 1 working day is now Saturday 5, not Monday 7.
     assert add_working_days(date(2026, 12, 4), 1) == date(2026, 12, 5)
+
+
+def test_a_settings_row_with_no_working_day_is_refused_not_looped_on():
+    from django.core.exceptions import ValidationError
+
+    city = city_settings()
+    city.working_weekdays = ""
+    with pytest.raises(ValidationError):
+        city.full_clean()
+    city.save()  # written around the settings page, as a script could
+    with pytest.raises(ValueError):
+        add_working_days(date(2026, 12, 4), 3)
