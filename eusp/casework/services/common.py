@@ -4,6 +4,7 @@ version check, and the errors a user is shown."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
 
@@ -27,6 +28,30 @@ def authorize(user: User, action: Action, sr: ServiceRequest) -> None:
 def refuse(message: str, field: str | None = None) -> None:
     """A rule of the request's life says no: a French message, nothing changed."""
     raise ValidationError({field: message} if field else message)
+
+
+# The references a request holds that the administration can deactivate.
+DEACTIVATABLE_FIELDS = (
+    "origin",
+    "category",
+    "district",
+    "priority",
+    "referent_official",
+    "instructing_service",
+    "executing_service",
+)
+
+
+def refuse_deactivated(sr: ServiceRequest, names) -> None:
+    """A deactivated entry (or élu) stays on the requests that had it, but nothing — a form,
+    a command, the API — gives it anew. ``names``: the fields being set now."""
+    errors = {}
+    for name in set(names) & set(DEACTIVATABLE_FIELDS):
+        entry = getattr(sr, name)
+        if entry is not None and not entry.is_active:
+            errors[name] = _("« %(entry)s » est désactivé : choisissez une entrée active.") % {"entry": entry}
+    if errors:
+        raise ValidationError(errors)
 
 
 def request_lock(sr: ServiceRequest, expected_version: int | None = None) -> ServiceRequest:

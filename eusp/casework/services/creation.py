@@ -15,6 +15,7 @@ from ..models import EventKind, ServiceRequest
 from ..notify import alert_request
 from ..permissions import can_create_request
 from ..references import format_reference, reference_allocate
+from .common import refuse_deactivated
 from .workflow import state_initial
 
 
@@ -53,6 +54,7 @@ def request_create(*, actor: User, data: dict) -> ServiceRequest:
     if not can_create_request(actor):
         raise PermissionDenied
     sr = ServiceRequest(**data)
+    refuse_deactivated(sr, data)
     defaults = category_default_services(sr.category)
     if sr.instructing_service_id is None:
         sr.instructing_service_id = defaults.instructing_service_id

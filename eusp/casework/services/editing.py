@@ -13,7 +13,7 @@ from ..field_groups import ASSIGNMENT_FIELDS, EDITABLE_FIELDS
 from ..models import EventKind, ServiceRequest
 from ..notify import alert_request
 from ..permissions import Action
-from .common import authorize, request_bump, request_lock
+from .common import authorize, refuse_deactivated, request_bump, request_lock
 from .workflow import state_apply
 
 ROLE_OF = {"instructing_service": "instructing", "executing_service": "executing", "referent_official": "referent"}
@@ -49,6 +49,7 @@ def request_update(
     current.full_clean(exclude=["reference", "year", "number", "state", "created_by"])
     after = _snapshot(current, fields)
     changed = [name for name in fields if before[name] != after[name]]
+    refuse_deactivated(current, changed)
     if changed:
         request_bump(current, changed)
         assigned = [n for n in changed if n in ASSIGNMENT_FIELDS]

@@ -227,3 +227,21 @@ def test_only_the_central_service_edits(central, voirie, who, request):
         request_update(sr=sr, actor=user, data={"subject": "Autre objet"}, expected_version=None)
     with nothing_changes(sr), pytest.raises(PermissionDenied):
         request_assign(sr=sr, actor=user, instructing_service=None)
+
+
+def test_a_deactivated_service_or_origin_is_given_to_no_request(central):
+    from eusp.casework.services.creation import request_create
+    from tests.factories import OriginFactory, ServiceRequestFactory
+
+    closed = ServiceFactory(name="Ancienne régie", is_active=False)
+    sr = ServiceRequestFactory(created_by=central)
+    with pytest.raises(ValidationError) as refused:
+        request_assign(sr=sr, actor=central, instructing_service=closed)
+    assert refused.value.message_dict["instructing_service"] == [
+        "« Ancienne régie » est désactivé : choisissez une entrée active."
+    ]
+    sr.refresh_from_db()
+    assert sr.instructing_service != closed
+    retired = OriginFactory(name="Minitel", is_active=False)
+    with pytest.raises(ValidationError):
+        request_create(actor=central, data={"origin": retired, "subject": "Banc", "location_address": "1 rue A"})
