@@ -1,8 +1,17 @@
 """The record of administrative changes: who changed what, when, from what to what."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def target_type_label(target_type: str) -> str:
+    """« Utilisateurs », « Origines »…: the plural name of the model a change was made to."""
+    try:
+        return str(apps.get_model(target_type)._meta.verbose_name_plural).capitalize()
+    except (LookupError, ValueError):
+        return target_type
 
 
 class AdminChange(models.Model):
@@ -54,3 +63,7 @@ class AdminChange(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Administrative changes are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def type_label(self) -> str:
+        return target_type_label(self.target_type)

@@ -1,18 +1,9 @@
 from datetime import date, datetime, time
 
-from django.apps import apps
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..models import AdminChange
-
-
-def target_type_label(target_type: str) -> str:
-    """« Utilisateurs », « Origines »…: the plural name of the model a change was made to."""
-    try:
-        return str(apps.get_model(target_type)._meta.verbose_name_plural).capitalize()
-    except (LookupError, ValueError):
-        return target_type
+from ..models import AdminChange, target_type_label
 
 
 def journal_target_types() -> list[tuple[str, str]]:

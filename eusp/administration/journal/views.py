@@ -8,14 +8,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from eusp.accounts.models import Profile, User
+from eusp.core.pagination import uncounted_page
 
 from ..access import administration_required
 from ..models import AdminChange
-from .selectors import journal_list, journal_target_types, target_type_label
-
-PAGE_SIZE = 50
-MAX_PAGE = 2000
-
+from .selectors import journal_list, journal_target_types
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
@@ -44,40 +41,19 @@ class JournalFilterForm(forms.Form):
         self.fields["auteur"].empty_label = _("Tous")
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
-
-
 @administration_required
 def journal_view(request):
     form = JournalFilterForm(request.GET or None)
     # A wrong filter (crafted or mistyped) is shown with its message and filters nothing.
     criteria = {name: value for name, value in form.cleaned_data.items() if value} if form.is_valid() else {}
-    number = _page_number(request.GET.get("page"))
-    offset = (number - 1) * PAGE_SIZE
-    rows = list(
-        journal_list(
-            target_type=criteria.get("type", ""),
-            target_id=request.GET.get("objet", "")[:40],
-            action=criteria.get("action", ""),
-            actor_id=criteria["auteur"].pk if "auteur" in criteria else None,
-            since=criteria.get("du"),
-            until=criteria.get("au"),
-            query=criteria.get("q", ""),
-        )[offset : offset + PAGE_SIZE + 1]
+    changes = journal_list(
+        target_type=criteria.get("type", ""),
+        target_id=request.GET.get("objet", "")[:40],
+        action=criteria.get("action", ""),
+        actor_id=criteria["auteur"].pk if "auteur" in criteria else None,
+        since=criteria.get("du"),
+        until=criteria.get("au"),
+        query=criteria.get("q", ""),
     )
-    for row in rows:
-        row.type_label = target_type_label(row.target_type)
-    params = request.GET.copy()
-    params.pop("page", None)
-    context = {
-        "form": form,
-        "rows": rows[:PAGE_SIZE],
-        "page_number": number,
-        "has_next": len(rows) > PAGE_SIZE,
-        "query_string": params.urlencode(),
-    }
+    context = {"form": form, **uncounted_page(changes, request)}
     return render(request, "administration/journal/list.html", context)

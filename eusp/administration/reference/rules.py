@@ -17,6 +17,7 @@ from eusp.casework.services.answers import PLACEHOLDER_PATTERN as PLACEHOLDER
 from eusp.directory.models import AnswerTemplate, Category, Phase, Priority, Service, State
 
 from .registry import ReferenceKind
+from .usage import usage_of
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # State badges print their label in white: RGAA asks 4.5:1 for normal text.
@@ -121,14 +122,17 @@ def _check_priority(priority: Priority, previous: Priority | None) -> None:
         refuse(_("Une priorité désactivée ne peut pas être celle par défaut : réactivez-la d'abord."), "is_default")
 
 
+# The links that hold a service in one role: on requests, and as a category's default.
+ROLE_FIELDS = {
+    "instruct": ("instructing_service", "default_instructing_service"),
+    "execute": ("executing_service", "default_executing_service"),
+}
+
+
 def _service_roles_in_use(service: Service) -> dict[str, int]:
-    """How many requests and categories use the service in each role."""
-    return {
-        "instruct": ServiceRequest.objects.filter(instructing_service=service).count()
-        + Category.objects.filter(default_instructing_service=service).count(),
-        "execute": ServiceRequest.objects.filter(executing_service=service).count()
-        + Category.objects.filter(default_executing_service=service).count(),
-    }
+    """How many requests and categories use the service in each role (the list's usage)."""
+    counts = {usage.relation.field.name: usage.count for usage in usage_of(service)}
+    return {role: sum(counts.get(name, 0) for name in names) for role, names in ROLE_FIELDS.items()}
 
 
 def _check_service(service: Service, previous: Service | None) -> None:

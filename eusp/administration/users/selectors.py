@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eusp.accounts.models import Profile, User
+from eusp.administration.journal.selectors import journal_list
 from eusp.administration.models import AdminChange
 from eusp.core.forms import offered_or_held
 from eusp.directory.models import District, Service
@@ -50,8 +51,7 @@ def user_detail(pk: int) -> User | None:
 
 def user_history(user: User) -> list[AdminChange]:
     """The administrative changes to this account, newest first."""
-    changes = AdminChange.objects.filter(target_type=User._meta.label_lower, target_id=str(user.pk))
-    return list(changes.select_related("actor").order_by("-at", "-pk")[:HISTORY_LIMIT])
+    return list(journal_list(target_type=User._meta.label_lower, target_id=str(user.pk))[:HISTORY_LIMIT])
 
 
 def service_choices(current: User | None = None) -> QuerySet:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from eusp.core.pagination import uncounted_page
 from eusp.core.redirects import safe_next
 from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import ERASED_REFUSAL, CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
@@ -14,17 +15,7 @@ from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
 
 from ..access import administration_required
 
-PAGE_SIZE = 50
-MAX_PAGE = 2000  # deep pages of years of sent mail: search by address or reference instead
-
 Status = OutboxMessage.Status
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 @administration_required
@@ -34,18 +25,8 @@ def mail_list_view(request):
     kind = request.GET.get("type", "")
     kind = kind if kind in OutboxMessage.Kind.values else ""
     query = request.GET.get("q", "")[:254]
-    number = _page_number(request.GET.get("page"))
-    # One row more than a page says whether there is a next one, without counting
-    # years of sent mail.
-    offset = (number - 1) * PAGE_SIZE
-    rows = list(outbox_list(status=status, kind=kind, query=query)[offset : offset + PAGE_SIZE + 1])
-    params = request.GET.copy()
-    params.pop("page", None)
     context = {
-        "rows": rows[:PAGE_SIZE],
-        "page_number": number,
-        "has_next": len(rows) > PAGE_SIZE,
-        "query_string": params.urlencode(),
+        **uncounted_page(outbox_list(status=status, kind=kind, query=query), request),
         "status": status,
         "kind": kind,
         "query": query,
