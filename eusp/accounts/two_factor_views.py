@@ -1,7 +1,6 @@
 """/compte/double-authentification/: enrol, replace or disable the TOTP device, and the
 code page of the login's second step."""
 
-from functools import wraps
 from urllib.parse import urlencode
 
 import django_otp
@@ -37,36 +36,18 @@ QR_CAPTION_ID = "two-factor-qr-caption"
 DISABLE_PREFIX = "disable"
 
 
-def verified_if_enrolled(view):
-    """Changing the device needs the code of the current one, not only the password.
-
-    The middleware already holds such a session at the code page; this keeps the rule
-    next to the views that depend on it."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_verified() and has_two_factor(request.user):
-            return redirect("accounts:two-factor-verify")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @require_http_methods(["GET", "HEAD"])
-@verified_if_enrolled
 def two_factor_view(request):
     return _manage_page(request)
 
 
 @require_POST
-@verified_if_enrolled
 def two_factor_start_view(request):
     two_factor_enrol_start(user=request.user)
     return _back_to_manage(request)
 
 
 @require_POST
-@verified_if_enrolled
 def two_factor_cancel_view(request):
     two_factor_enrol_cancel(user=request.user)
     messages.success(request, _("L'activation est annulée ; la nouvelle clé est supprimée."))
@@ -74,7 +55,6 @@ def two_factor_cancel_view(request):
 
 
 @require_POST
-@verified_if_enrolled
 def two_factor_confirm_view(request):
     form = CodeForm(request.POST)
     if not form.is_valid():
@@ -97,7 +77,6 @@ def two_factor_confirm_view(request):
 
 
 @require_POST
-@verified_if_enrolled
 def two_factor_disable_view(request):
     form = CodeForm(request.POST, prefix=DISABLE_PREFIX)
     if not form.is_valid():

@@ -5,6 +5,7 @@ is kept in the process for ``CACHE_SECONDS``: a change reaches the process that 
 at once, and the other app servers and workers within that time.
 """
 
+import copy
 import time
 
 from .models import CitySettings
@@ -20,7 +21,8 @@ def city_settings(*, fresh: bool = False) -> CitySettings:
         # A fixed key: two processes creating the row at once get the same one.
         row, _created = CitySettings.objects.get_or_create(pk=SETTINGS_PK)
         _cached.update(row=row, read_at=time.monotonic())
-    return row
+    # A copy: a caller that changes it (a form bound to it) changes nothing for the others.
+    return copy.copy(row)
 
 
 def city_settings_forget() -> None:

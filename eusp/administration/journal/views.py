@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from eusp.accounts.models import Profile, User
 from eusp.core.pagination import uncounted_page
 
-from ..access import administration_required
 from ..models import AdminChange
 from .selectors import journal_list, journal_target_types
 
@@ -41,7 +40,6 @@ class JournalFilterForm(forms.Form):
         self.fields["auteur"].empty_label = _("Tous")
 
 
-@administration_required
 def journal_view(request):
     form = JournalFilterForm(request.GET or None)
     # A wrong filter (crafted or mistyped) is shown with its message and filters nothing.

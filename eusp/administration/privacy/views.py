@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from eusp.casework.services.anonymisation import Reason, requests_anonymise
 from eusp.casework.services.requester_data import requester_access_export, requester_data, requester_requests
 
-from ..access import administration_required
 from .forms import ErasureForm, RequesterSearchForm, RequestSelectionForm
 from .selectors import held_data, retention_overview
 
@@ -39,7 +38,6 @@ def _selection_refused(request, form) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@administration_required
 def privacy_home_view(request):
     form = RequesterSearchForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "retention": retention_overview(), "searched": form.is_bound}
@@ -51,7 +49,6 @@ def privacy_home_view(request):
 
 @never_cache
 @require_POST
-@administration_required
 def privacy_export_view(request):
     """The right of access: a JSON file, or a page to print, of the chosen requests."""
     form = RequestSelectionForm(request.POST)
@@ -71,7 +68,6 @@ def privacy_export_view(request):
 
 @never_cache
 @require_POST
-@administration_required
 def privacy_erase_view(request):
     """Erasure in two steps: the chosen requests and what will go, then the typed confirmation."""
     if "confirm" not in request.POST:

@@ -20,6 +20,7 @@ from eusp.accounts.models import User
 from eusp.casework.models import SavedSearch
 from eusp.directory.models import Service
 
+from ..access import administration_authorize
 from ..audit import Action, audit_record, snapshot
 from ..users.services import agent_without_service
 from .registry import ReferenceKind
@@ -129,6 +130,7 @@ def _members_set(service: Service, members, actor) -> None:
 @transaction.atomic
 def reference_create(*, kind: ReferenceKind, data: dict, actor) -> models.Model:
     """A new entry, at the end of its list."""
+    administration_authorize(actor)
     data, members = _split(kind, data)
     entry = kind.model(**data)
     last = kind.model.objects.aggregate(last=Max("position"))["last"] or 0
@@ -145,6 +147,7 @@ def reference_create(*, kind: ReferenceKind, data: dict, actor) -> models.Model:
 @transaction.atomic
 def reference_update(*, kind: ReferenceKind, entry: models.Model, data: dict, actor) -> models.Model:
     """Rename or change an entry; its requests follow (they point at it, not at its name)."""
+    administration_authorize(actor)
     current = _locked(kind, entry.pk)
     previous = copy.copy(current)
     before = _snapshot(kind, current)
@@ -166,6 +169,7 @@ def reference_move(*, kind: ReferenceKind, entry: models.Model, offset: int, act
 
     Positions may repeat (entries created elsewhere keep 0): numbering them all once
     makes every later move a swap of two rows."""
+    administration_authorize(actor)
     rows = list(kind.model.objects.select_for_update().order_by("position", "pk").values_list("pk", "position"))
     order = [pk for pk, _position in rows]
     if entry.pk not in order:
@@ -205,6 +209,7 @@ def reference_move(*, kind: ReferenceKind, entry: models.Model, offset: int, act
 @transaction.atomic
 def reference_deactivate(*, kind: ReferenceKind, entry: models.Model, actor) -> models.Model:
     """No longer offered for new choices; stays on its requests, in filters and statistics."""
+    administration_authorize(actor)
     current = _locked(kind, entry.pk)
     if not current.is_active:
         refuse(_("L'entrée « %(entry)s » est déjà désactivée.") % {"entry": current})
@@ -218,6 +223,7 @@ def reference_deactivate(*, kind: ReferenceKind, entry: models.Model, actor) -> 
 
 @transaction.atomic
 def reference_reactivate(*, kind: ReferenceKind, entry: models.Model, actor) -> models.Model:
+    administration_authorize(actor)
     current = _locked(kind, entry.pk)
     if current.is_active:
         refuse(_("L'entrée « %(entry)s » est déjà active.") % {"entry": current})
@@ -239,6 +245,7 @@ def in_use_message(entry: models.Model, usages) -> str:
 @transaction.atomic
 def reference_delete(*, kind: ReferenceKind, entry: models.Model, actor) -> None:
     """Only an entry nothing uses: a request never loses its origin, state or service."""
+    administration_authorize(actor)
     current = _locked(kind, entry.pk)
     usages = usage_of(current)
     if usages:
@@ -312,6 +319,7 @@ def reference_merge(*, kind: ReferenceKind, source: models.Model, target: models
     the merged entry. Returns what moved, as text. The single flag (initial state, default
     priority) moves to the target with it.
     """
+    administration_authorize(actor)
     if not kind.mergeable:
         refuse(_("Les entrées de cette liste ne se fusionnent pas : supprimez ou désactivez-les."))
     if type(source) is not kind.model or type(target) is not kind.model:

@@ -24,7 +24,6 @@ from eusp.casework.services.answers import ANSWER_PLACEHOLDERS, DEFAULT_SUBJECT,
 from eusp.casework.services.answers import PLACEHOLDER_PATTERN as PLACEHOLDER
 from eusp.core.forms import form_add_errors
 
-from ..access import administration_required
 from .forms import MergeForm, ReferenceForm
 from .registry import KINDS, ReferenceKind, kind_get
 from .services import (
@@ -58,7 +57,6 @@ def _entry(slug: str, pk: int):
     return kind, kind.entry_get(pk)
 
 
-@administration_required
 def reference_home_view(request):
     sections = []
     for kind in KINDS.values():
@@ -67,7 +65,6 @@ def reference_home_view(request):
     return render(request, "administration/reference/home.html", {"sections": sections})
 
 
-@administration_required
 def reference_list_view(request, kind: str):
     kind = kind_get(kind)
     entries = list(kind.queryset())
@@ -153,12 +150,10 @@ def _form_page(request, kind: ReferenceKind, entry=None):
     return render(request, "administration/reference/form.html", context)
 
 
-@administration_required
 def reference_create_view(request, kind: str):
     return _form_page(request, kind_get(kind))
 
 
-@administration_required
 def reference_edit_view(request, kind: str, pk: int):
     kind, entry = _entry(kind, pk)
     return _form_page(request, kind, entry)
@@ -175,21 +170,18 @@ def _action(request, kind: ReferenceKind, entry, action, success: str, **kwargs)
     return redirect(_list_url(kind, entry.pk))
 
 
-@administration_required
 @require_POST
 def reference_move_up_view(request, kind: str, pk: int):
     kind, entry = _entry(kind, pk)
     return _action(request, kind, entry, reference_move, _("L'entrée « %(entry)s » est remontée."), offset=-1)
 
 
-@administration_required
 @require_POST
 def reference_move_down_view(request, kind: str, pk: int):
     kind, entry = _entry(kind, pk)
     return _action(request, kind, entry, reference_move, _("L'entrée « %(entry)s » est descendue."), offset=1)
 
 
-@administration_required
 @require_POST
 def reference_deactivate_view(request, kind: str, pk: int):
     kind, entry = _entry(kind, pk)
@@ -197,14 +189,12 @@ def reference_deactivate_view(request, kind: str, pk: int):
     return _action(request, kind, entry, reference_deactivate, text)
 
 
-@administration_required
 @require_POST
 def reference_reactivate_view(request, kind: str, pk: int):
     kind, entry = _entry(kind, pk)
     return _action(request, kind, entry, reference_reactivate, _("L'entrée « %(entry)s » est réactivée."))
 
 
-@administration_required
 def reference_delete_view(request, kind: str, pk: int):
     """GET: what uses the entry, and the ways out (deactivate, merge); POST: delete if unused."""
     kind, entry = _entry(kind, pk)
@@ -227,7 +217,6 @@ def reference_delete_view(request, kind: str, pk: int):
     return render(request, "administration/reference/delete.html", context)
 
 
-@administration_required
 def reference_merge_view(request, kind: str, pk: int):
     """GET: choose the entry that takes over; POST: move every link to it, delete this one."""
     kind, entry = _entry(kind, pk)
@@ -250,7 +239,6 @@ def reference_merge_view(request, kind: str, pk: int):
     return render(request, "administration/reference/merge.html", context)
 
 
-@administration_required
 def reference_template_preview_view(request, pk: int):
     kind, template = _entry(TEMPLATES_SLUG, pk)
     context = {"kind": kind, "entry": template, "preview": _preview(request.user, template.subject, template.body)}

@@ -85,3 +85,33 @@ def test_a_deactivated_central_account_gets_nowhere(client, world, url):
     client.force_login(world)
     response = client.get(url)
     assert response.status_code in (302, 403), url
+
+
+def test_the_services_behind_the_pages_refuse_an_elu_or_an_agent_too(world, agent, elected):
+    """A command or the future API calls the services, not the pages: they ask the same rule."""
+    from django.core.exceptions import PermissionDenied
+
+    from eusp.administration.city.services import city_settings_update
+    from eusp.administration.reference.registry import kind_get
+    from eusp.administration.reference.services import reference_create
+    from eusp.casework.models import ServiceRequest
+    from eusp.casework.services.anonymisation import Reason, requests_anonymise
+    from eusp.casework.services.requester_data import requester_access_export
+    from eusp.directory.models import Origin
+
+    origins = kind_get("origines")
+    requests = ServiceRequest.objects.all()
+    attempts = [
+        lambda actor: city_settings_update(actor=actor, changed={"retention_months": 1}, confirm_retention=True),
+        lambda actor: reference_create(kind=origins, data={"name": "Piratée"}, actor=actor),
+        lambda actor: requester_access_export(requests, actor=actor),
+        lambda actor: requests_anonymise(requests, actor=actor, reason=Reason.ERASURE),
+    ]
+    for actor in (agent, elected):
+        for attempt in attempts:
+            with pytest.raises(PermissionDenied):
+                attempt(actor)
+    assert CitySettings.objects.get().retention_months == 36
+    assert not Origin.objects.filter(name="Piratée").exists()
+    assert ServiceRequest.objects.get().requester_email == "jeanne@example.org"
+    assert not AdminChange.objects.exists()

@@ -12,7 +12,7 @@ could set its address to their own, send it a password link and take it over.
 
 import unicodedata
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -21,18 +21,13 @@ from django_otp import device_classes
 
 from eusp.accounts.models import Profile, User
 from eusp.accounts.password_link import password_link_send
-from eusp.casework.permissions import can_administer
 
+from ..access import administration_authorize
 from ..audit import Action, audit_record, snapshot
 
 FIELDS = ["username", "first_name", "last_name", "email", "profile", "phone", "job_title"]
 RELATIONS = ["services", "districts"]
 AUDIT_FIELDS = [*FIELDS, *RELATIONS]
-
-
-def _authorize(actor: User) -> None:
-    if not can_administer(actor):
-        raise PermissionDenied
 
 
 def is_technical(user: User) -> bool:
@@ -170,7 +165,7 @@ def _relations_set(user: User, data: dict) -> None:
 @transaction.atomic
 def user_create(*, actor: User, data: dict) -> User:
     """A new account with no usable password: the user chooses it through the link mailed now."""
-    _authorize(actor)
+    administration_authorize(actor)
     data = normalised(data)
     user_rules_check(data, user_pk=None)
     user = User()
@@ -186,7 +181,7 @@ def user_create(*, actor: User, data: dict) -> User:
 @transaction.atomic
 def user_update(*, actor: User, user: User, data: dict) -> User:
     """Change the account's fields, services and quartiers; the audit record says what changed."""
-    _authorize(actor)
+    administration_authorize(actor)
     current, central_ids = _lock_with_centrals(user)
     user_manageable_check(actor=actor, user=current)
     data = normalised(data)
@@ -226,7 +221,7 @@ def user_deactivate(*, actor: User, user: User) -> bool:
     """Close the account (never deleted). Its sessions end with it: Django's ModelBackend no
     longer returns an inactive user, so their next page asks for the login. Mail still
     waiting for them is cancelled by the outbox worker. False if it was already closed."""
-    _authorize(actor)
+    administration_authorize(actor)
     current, central_ids = _lock_with_centrals(user)
     user_manageable_check(actor=actor, user=current)
     if not current.is_active:
@@ -253,7 +248,7 @@ def user_deactivate(*, actor: User, user: User) -> bool:
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User) -> bool:
     """Open a closed account again, with its password, services and quartiers as they were."""
-    _authorize(actor)
+    administration_authorize(actor)
     current = _lock(user)
     user_manageable_check(actor=actor, user=current)
     if current.is_active:
@@ -267,7 +262,7 @@ def user_reactivate(*, actor: User, user: User) -> bool:
 
 def user_password_link_send(*, actor: User, user: User):
     """The central service sends the account a link to choose a (new) password."""
-    _authorize(actor)
+    administration_authorize(actor)
     current = User.objects.get(pk=user.pk)
     user_manageable_check(actor=actor, user=current)
     return password_link_send(current, actor=actor)
@@ -280,7 +275,7 @@ def user_two_factor_reset(*, actor: User, user: User) -> int:
 
     Not one's own: that goes through « Mon compte », which asks for a current code
     (accounts.two_factor.two_factor_disable) — an open session must not be enough."""
-    _authorize(actor)
+    administration_authorize(actor)
     current = _lock(user)
     if current.pk == actor.pk:
         raise ValidationError(

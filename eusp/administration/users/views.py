@@ -12,7 +12,6 @@ from eusp.accounts.models import User
 from eusp.core.forms import form_add_errors
 from eusp.directory.models import Service
 
-from ..access import administration_required
 from . import services
 from .forms import UserFilterForm, UserForm
 from .selectors import user_detail, user_history, user_list
@@ -27,7 +26,6 @@ def _user_or_404(pk: int) -> User:
     return user
 
 
-@administration_required
 def user_list_view(request):
     filter_form = UserFilterForm(request.GET, services=Service.objects.order_by("name"))
     filters = filter_form.filters()
@@ -38,7 +36,6 @@ def user_list_view(request):
     return render(request, "administration/users/user_list.html", context)
 
 
-@administration_required
 @require_http_methods(["GET", "POST"])
 def user_create_view(request):
     form = UserForm(request.POST or None)
@@ -55,7 +52,6 @@ def user_create_view(request):
     return render(request, "administration/users/user_form.html", {"form": form}, status=status)
 
 
-@administration_required
 def user_detail_view(request, pk: int):
     user = user_detail(pk)
     if user is None:
@@ -75,7 +71,6 @@ def _refusals_shown(request, error: ValidationError) -> None:
         messages.error(request, text)
 
 
-@administration_required
 @require_http_methods(["GET", "POST"])
 def user_edit_view(request, pk: int):
     account = _user_or_404(pk)
@@ -114,7 +109,6 @@ def _action(request, pk: int, action, done: str, unchanged: str = ""):
     return redirect("administration:user-detail", pk=pk)
 
 
-@administration_required
 @require_POST
 def user_deactivate_view(request, pk: int):
     return _action(
@@ -126,7 +120,6 @@ def user_deactivate_view(request, pk: int):
     )
 
 
-@administration_required
 @require_POST
 def user_reactivate_view(request, pk: int):
     return _action(
@@ -138,7 +131,6 @@ def user_reactivate_view(request, pk: int):
     )
 
 
-@administration_required
 @require_POST
 def user_send_link_view(request, pk: int):
     return _action(
@@ -149,7 +141,6 @@ def user_send_link_view(request, pk: int):
     )
 
 
-@administration_required
 @require_POST
 def user_two_factor_reset_view(request, pk: int):
     return _action(

@@ -13,12 +13,9 @@ from eusp.notifications.models import OutboxMessage
 from eusp.notifications.outbox import ERASED_REFUSAL, CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
 from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
 
-from ..access import administration_required
-
 Status = OutboxMessage.Status
 
 
-@administration_required
 def mail_list_view(request):
     status = request.GET.get("etat", "")
     status = status if status in Status.values else ""
@@ -37,14 +34,12 @@ def mail_list_view(request):
     return render(request, "administration/mail_list.html", context)
 
 
-@administration_required
 def mail_detail_view(request, pk: int):
     message = get_object_or_404(OutboxMessage.objects.select_related("service_request", "recipient"), pk=pk)
     return render(request, "administration/mail_detail.html", {"message": message})
 
 
 @require_POST
-@administration_required
 def mail_resend_view(request, pk: int):
     message = get_object_or_404(OutboxMessage, pk=pk)
     if not message.to:
@@ -68,7 +63,6 @@ def mail_resend_view(request, pk: int):
 
 
 @require_POST
-@administration_required
 def mail_resend_failed_view(request):
     count = outbox_resend_failed()
     if count:

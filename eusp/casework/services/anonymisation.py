@@ -37,6 +37,7 @@ from functools import partial
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone, translation
@@ -50,6 +51,7 @@ from eusp.notifications.models import OutboxMessage, mail_to_requester
 from ..events import events_bulk_record, search_notes_of
 from ..field_groups import REQUESTER_FIELDS
 from ..models import Answer, Attachment, EventKind, RequestEvent, ServiceRequest
+from ..permissions import can_administer
 from ..search.text import fold
 from .requester_data import requester_access_export, requester_data
 
@@ -169,6 +171,8 @@ def requests_anonymise(queryset: QuerySet, *, actor, reason: Reason, note: str =
     retention rule writes one summary itself. ``note`` goes to the audit only.
     """
     reason = Reason(reason)
+    if reason == Reason.ERASURE and not can_administer(actor):
+        raise PermissionDenied  # the retention rule runs with no actor; an erasure is the central service's
     ids = queryset.filter(_pending()).order_by("pk").values_list("pk", flat=True)
     counts, last = AnonymisationCounts(), 0
     while chunk := list(ids.filter(pk__gt=last)[:CHUNK]):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
@@ -23,7 +24,7 @@ from eusp.notifications.models import OutboxMessage, mail_to_requester
 
 from ..field_groups import REQUESTER_FIELDS
 from ..models import Answer, Attachment, EventKind, RequestEvent, ServiceRequest
-from ..permissions import visible_requests
+from ..permissions import can_administer, visible_requests
 from ..search.query import SearchField, text_filter
 from ..search.text import fold, query_terms
 
@@ -227,6 +228,8 @@ def requester_access_export(requests: QuerySet[ServiceRequest], *, actor: User, 
     as one person's), ready for ``DjangoJSONEncoder``; each request's export is audited. Staff-only
     content (internal notes, the timeline) is not part of it: the staff read it on the
     sheet and decide what it says about the person."""
+    if not can_administer(actor):
+        raise PermissionDenied
     rows = list(
         requests.select_related("origin", "category", "district", "state")
         .prefetch_related(
