@@ -44,6 +44,14 @@ def _label(model: type[models.Model], name: str) -> str:
     return str(field.verbose_name)
 
 
+def _changes(model: type[models.Model], before: dict, after: dict) -> dict:
+    return {
+        name: {"label": _label(model, name), "before": before.get(name, ""), "after": after.get(name, "")}
+        for name in dict.fromkeys([*before, *after])
+        if before.get(name, "") != after.get(name, "")
+    }
+
+
 def audit_record(
     actor,
     action: str,
@@ -55,21 +63,34 @@ def audit_record(
     label: str | None = None,
 ) -> AdminChange | None:
     """Write the record; an update that changed nothing writes none and returns None."""
-    before, after = before or {}, after or {}
-    model = type(target)
-    changes = {
-        name: {"label": _label(model, name), "before": before.get(name, ""), "after": after.get(name, "")}
-        for name in dict.fromkeys([*before, *after])
-        if before.get(name, "") != after.get(name, "")
-    }
+    changes = _changes(type(target), before or {}, after or {})
     if action == Action.UPDATED and not changes:
         return None
-    return AdminChange.objects.create(
+    record = _unsaved(actor, action, target, label=label, note=note)
+    record.changes = changes
+    record.save()
+    return record
+
+
+def audit_records(
+    actor, action: str, targets, *, note: str = "", before: dict | None = None, after: dict | None = None
+) -> list[AdminChange]:
+    """The same action on several objects (an access export, an erasure, memberships), in one
+    INSERT; ``before`` and ``after`` map each target's pk to its snapshot."""
+    records = []
+    for target in targets:
+        record = _unsaved(actor, action, target, note=note)
+        record.changes = _changes(type(target), (before or {}).get(target.pk, {}), (after or {}).get(target.pk, {}))
+        records.append(record)
+    return AdminChange.objects.bulk_create(records)
+
+
+def _unsaved(actor, action: str, target: models.Model, *, label: str | None = None, note: str = "") -> AdminChange:
+    return AdminChange(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
-        target_type=model._meta.label_lower,
+        target_type=target._meta.label_lower,
         target_id=str(target.pk or ""),
         target_label=(label or str(target))[:255],
-        changes=changes,
         note=note,
     )

@@ -48,7 +48,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.action(description=_("Renvoyer"), permissions=["view"])
     def resend(self, request, queryset):
         resent = 0
-        for message in queryset.filter(status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]):
+        resendable = [OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
+        for message in queryset.filter(status__in=resendable).exclude(to=""):  # erased: nowhere to go
             outbox_resend(message)
             resent += 1
         self.message_user(

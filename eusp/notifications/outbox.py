@@ -69,22 +69,26 @@ def outbox_enqueue(
 def outbox_resend(message: OutboxMessage) -> OutboxMessage:
     """Put a failed (or still pending) mail back in the queue, due now, with a fresh count
     of attempts: the central service's « Renvoyer »."""
+    if not message.to:
+        raise ResendRefused(str(ERASED_REFUSAL))
     resendable = [OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
-    _requeue(OutboxMessage.objects.filter(pk=message.pk, status__in=resendable).exclude(to=""), message.pk)
+    _requeue(OutboxMessage.objects.filter(pk=message.pk, status__in=resendable), message.pk)
     message.refresh_from_db()
     return message
 
 
 def outbox_resend_failed() -> int:
     """Every failed mail back in the queue at once (after an SMTP outage is fixed)."""
-    # A mail whose address was erased (data protection) has nowhere to go.
-    return _requeue(OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).exclude(to=""))
+    return _requeue(OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED))
 
 
 def _requeue(messages, message_id: int | None = None) -> int:
     """Due now, with a fresh count of attempts; the worker is asked once the change commits."""
     with transaction.atomic():
-        count = messages.update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        # A mail whose address was erased (data protection) has nowhere to go.
+        count = messages.exclude(to="").update(
+            status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
         if count:
             transaction.on_commit(partial(_delivery_enqueue, message_id))
     return count
@@ -93,8 +97,8 @@ def _requeue(messages, message_id: int | None = None) -> int:
 ERASED_REFUSAL = gettext_lazy("Ce courriel a été effacé (données personnelles) : il ne peut pas être renvoyé.")
 
 
-class CopyRefused(Exception):
-    """Why a copy of a sent mail is not made (a message for the user)."""
+class ResendRefused(Exception):
+    """Why a mail is not sent again (a message for the user)."""
 
 
 def outbox_copy(message: OutboxMessage) -> OutboxMessage:
@@ -104,12 +108,12 @@ def outbox_copy(message: OutboxMessage) -> OutboxMessage:
     with transaction.atomic():
         original = OutboxMessage.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=message.pk)
         if not original.to:
-            raise CopyRefused(str(ERASED_REFUSAL))
+            raise ResendRefused(str(ERASED_REFUSAL))
         if original.recipient is not None and not original.recipient.is_active:
-            raise CopyRefused(_("Le compte du destinataire est désactivé : aucune copie n'est envoyée."))
+            raise ResendRefused(_("Le compte du destinataire est désactivé : aucune copie n'est envoyée."))
         waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]
         if original.copies.filter(status__in=waiting).exists():
-            raise CopyRefused(_("Une copie de ce courriel est déjà en file d'envoi."))
+            raise ResendRefused(_("Une copie de ce courriel est déjà en file d'envoi."))
         copy = OutboxMessage.objects.create(
             kind=original.kind,
             to=original.to,

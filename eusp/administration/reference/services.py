@@ -21,7 +21,7 @@ from eusp.casework.models import SavedSearch
 from eusp.directory.models import Service
 
 from ..access import administration_authorize
-from ..audit import Action, audit_record, snapshot
+from ..audit import Action, audit_record, audit_records, snapshot
 from ..users.services import agent_without_service
 from .registry import ReferenceKind
 from .rules import entry_check, merge_check, refuse, removable_check
@@ -118,10 +118,18 @@ def _members_set(service: Service, members, actor) -> None:
     changed = [wanted[pk] for pk in wanted.keys() - current.keys()] + [
         current[pk] for pk in current.keys() - wanted.keys()
     ]
-    befores = {user.pk: snapshot(user, ["services"]) for user in changed}
+    before = _memberships([user.pk for user in changed])
     service.members.set(wanted.values())
-    for user in changed:
-        audit_record(actor, Action.UPDATED, user, before=befores[user.pk], after=snapshot(user, ["services"]))
+    after = _memberships([user.pk for user in changed])
+    audit_records(actor, Action.UPDATED, changed, before=before, after=after)
+
+
+def _memberships(user_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Each user's services as the record shows them (``audit.snapshot``), in one query."""
+    names: dict[int, list[str]] = {pk: [] for pk in user_ids}
+    for user_id, name in User.services.through.objects.filter(user__in=user_ids).values_list("user", "service__name"):
+        names[user_id].append(name)
+    return {pk: {"services": ", ".join(sorted(found))} for pk, found in names.items()}
 
 
 # ---- Create, update, reorder --------------------------------------------------------------

@@ -44,8 +44,29 @@ def test_filters_narrow_the_journal(client, central):
     assert "Tél. → Numéro gratuit" not in by_author and "Numéro gratuit → Numéro vert" in by_author
     by_action = client.get(URL, {"action": "created"}).content.decode()
     assert "Compte créé pour le test" in by_action and "Numéro vert" not in by_action
+    twin = OriginFactory(name="Tél. bis")
+    _rename(central, twin, "Numéro vert bis")
     one_entry = client.get(URL, {"type": "directory.origin", "objet": origin.pk}).content.decode()
     assert one_entry.count("→ Numéro vert") == 1
+    assert "Numéro vert bis" not in one_entry  # another entry of the same list
+
+
+def test_the_period_and_the_name_narrow_the_journal(client, central):
+    import datetime
+
+    from django.utils import timezone
+
+    old = _rename(central, OriginFactory(name="Fax"), "Télécopie")
+    AdminChange.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=40))
+    _rename(central, OriginFactory(name="Guichet"), "Accueil du public")
+    client.force_login(central)
+    today = timezone.localdate()
+    recent = client.get(URL, {"du": (today - datetime.timedelta(days=7)).isoformat()}).content.decode()
+    assert "Accueil du public" in recent and "Télécopie" not in recent
+    older = client.get(URL, {"au": (today - datetime.timedelta(days=30)).isoformat()}).content.decode()
+    assert "Télécopie" in older and "Accueil du public" not in older
+    named = client.get(URL, {"q": "accueil"}).content.decode()
+    assert "Accueil du public" in named and "Télécopie" not in named
 
 
 @pytest.mark.parametrize(

@@ -330,3 +330,37 @@ def test_too_many_requests_at_once_are_refused(client, central, jeanne):
     response = client.post(ERASE, {"requests": [jeanne[0].pk] * 501}, follow=True)
     assert "Pas plus de 500 demandes à la fois." in text(response)
     assert ServiceRequest.objects.get(pk=jeanne[0].pk).requester_last_name == "Durand"
+
+
+def test_an_export_or_an_erasure_costs_the_same_queries_for_3_or_20_requests(central):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from eusp.casework.services.anonymisation import Reason, requests_anonymise
+    from eusp.casework.services.requester_data import requester_access_export
+    from tests.factories import ServiceRequestFactory
+
+    def queries(count: int, run) -> int:
+        batch = [ServiceRequestFactory(created_by=central, requester_email="paul@example.org") for _ in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            run(ServiceRequest.objects.filter(pk__in=[sr.pk for sr in batch]))
+        return len(captured)
+
+    def export(requests):
+        requester_access_export(requests, actor=central)
+
+    def erase(requests):
+        requests_anonymise(requests, actor=central, reason=Reason.ERASURE)
+
+    for run in (export, erase):
+        assert queries(3, run) == queries(20, run), run.__name__
+    assert AdminChange.objects.filter(action=AdminChange.Action.ERASED).count() == 3 + 20
+
+
+def test_a_phone_stored_the_international_way_is_found_by_its_national_form(client, central, jeanne):
+    old, live, paul = jeanne
+    ServiceRequest.objects.filter(pk=live.pk).update(requester_phone="+33 6 12 34 56 78")
+    client.force_login(central)
+    page = text(search(client, last_name="Inconnu", phone="06 12 34 56 78"))
+    assert old.reference in page and live.reference in page
+    assert paul.reference not in page

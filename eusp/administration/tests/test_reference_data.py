@@ -799,3 +799,57 @@ def test_an_entry_id_beyond_32_bits_is_looked_up(client, central, pk):
     Origin.objects.create(pk=pk, name="Grande clé", position=99)
     client.force_login(central)
     assert client.get(f"{BASE}/origines/{pk}/modifier/").status_code == 200
+
+
+def test_the_lists_home_gives_every_list_with_its_size(client, central):
+    OriginFactory(name="Minitel", is_active=False)
+    client.force_login(central)
+    response = client.get("/administration/listes/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    for slug in ("origines", "quartiers", "services", "categories", "etats", "priorites", "modeles-de-reponse"):
+        assert f'href="/administration/listes/{slug}/"' in page
+
+
+def test_a_category_is_refused_a_default_service_of_the_wrong_role_or_deactivated(central):
+    from django.core.exceptions import ValidationError
+
+    from eusp.administration.reference.registry import kind_get
+    from eusp.administration.reference.services import reference_create
+
+    categories = kind_get("categories")
+    executing_only = ServiceFactory(name="Régie", kind=Service.Kind.EXECUTING)
+    closed = ServiceFactory(name="Ancien service", is_active=False)
+    with pytest.raises(ValidationError) as wrong_role:
+        reference_create(
+            kind=categories, data={"name": "Bancs", "default_instructing_service": executing_only}, actor=central
+        )
+    assert wrong_role.value.message_dict["default_instructing_service"] == ["Ce service n'instruit pas les demandes."]
+    with pytest.raises(ValidationError) as deactivated:
+        reference_create(kind=categories, data={"name": "Bancs", "default_executing_service": closed}, actor=central)
+    assert deactivated.value.message_dict["default_executing_service"] == [
+        "Ce service est désactivé : choisissez un service actif."
+    ]
+    assert not Category.objects.filter(name="Bancs").exists()
+
+
+def test_saving_a_services_members_costs_the_same_queries_for_3_or_20_newcomers(client, central, voirie):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(central)
+    url = f"{BASE}/services/{voirie.pk}/modifier/"
+    elsewhere = ServiceFactory(name="Propreté")  # so that leaving Voirie leaves them a service
+
+    def queries(count: int) -> int:
+        newcomers = [AgentFactory(services=[elsewhere]) for _ in range(count)]
+        data = {"name": "Voirie", "email": "", "kind": "both", "members": [user.pk for user in newcomers]}
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(url, data).status_code == 302
+        return len(captured)
+
+    client.get(url)  # the session and the settings read once
+    queries(3)  # from now on, each save also takes the previous members away
+    assert queries(3) == queries(20)
+    # One record per account whose services changed: joined, then left.
+    assert AdminChange.objects.filter(target_type="accounts.user", action=Action.UPDATED).count() == 3 + 6 + 23

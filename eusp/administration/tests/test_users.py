@@ -833,3 +833,19 @@ def test_two_creations_of_the_same_login_at_the_same_moment_create_one_account()
         thread.join(timeout=20)
     assert sorted(outcomes) == ["created", "refused"]
     assert User.objects.filter(username__iexact="c.durand").count() == 1
+
+
+def test_the_account_page_offers_what_the_services_allow(client, central):
+    from eusp.administration.users.selectors import user_detail
+    from eusp.administration.users.services import user_actions
+
+    other = AgentFactory(username="bruno", services=[ServiceFactory(name="Voirie")])
+    TOTPDevice.objects.create(user=other, name="téléphone", confirmed=True)
+    TOTPDevice.objects.create(user=central, name="téléphone", confirmed=True)
+    assert user_actions(central, user_detail(other.pk)) == {"edit", "send_link", "deactivate", "two_factor_reset"}
+    # One's own account: no deactivation, and the second factor is changed with a code.
+    assert user_actions(central, user_detail(central.pk)) == {"edit", "send_link", "own_two_factor"}
+    User.objects.filter(pk=other.pk).update(is_active=False)
+    assert user_actions(central, user_detail(other.pk)) == {"edit", "reactivate", "two_factor_reset"}
+    technical = CentralFactory(username="root", is_superuser=True, is_staff=True)
+    assert user_actions(central, user_detail(technical.pk)) == frozenset()

@@ -260,6 +260,24 @@ def user_reactivate(*, actor: User, user: User) -> bool:
     return True
 
 
+def user_actions(actor: User, user: User) -> frozenset[str]:
+    """What ``actor`` may do to the account on its page, from the rules the services below
+    apply (the last active central account is checked only when asked: it needs a lock)."""
+    if not user_manageable(actor, user):
+        return frozenset()
+    own = user.pk == actor.pk
+    actions = {"edit"}
+    if user.is_active:
+        actions.add("send_link")
+        if not own:
+            actions.add("deactivate")
+    else:
+        actions.add("reactivate")
+    if getattr(user, "two_factor_active", False):
+        actions.add("own_two_factor" if own else "two_factor_reset")
+    return frozenset(actions)
+
+
 def user_password_link_send(*, actor: User, user: User):
     """The central service sends the account a link to choose a (new) password."""
     administration_authorize(actor)

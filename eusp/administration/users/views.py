@@ -56,12 +56,14 @@ def user_detail_view(request, pk: int):
     user = user_detail(pk)
     if user is None:
         raise Http404
+    actions = services.user_actions(request.user, user)
     context = {
         "account": user,
         "history": user_history(user),
         "technical": services.is_technical(user),
+        "actions": actions,
         # Shown instead of the actions: the services refuse them anyway.
-        "refusal": "" if services.user_manageable(request.user, user) else services.TECHNICAL_REFUSAL,
+        "refusal": "" if actions else services.TECHNICAL_REFUSAL,
     }
     return render(request, "administration/users/user_detail.html", context)
 

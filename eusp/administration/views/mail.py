@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from eusp.core.pagination import uncounted_page
 from eusp.core.redirects import safe_next
 from eusp.notifications.models import OutboxMessage
-from eusp.notifications.outbox import ERASED_REFUSAL, CopyRefused, outbox_copy, outbox_resend, outbox_resend_failed
+from eusp.notifications.outbox import ResendRefused, outbox_copy, outbox_resend, outbox_resend_failed
 from eusp.notifications.selectors import outbox_list, outbox_waiting_counts
 
 Status = OutboxMessage.Status
@@ -42,23 +42,21 @@ def mail_detail_view(request, pk: int):
 @require_POST
 def mail_resend_view(request, pk: int):
     message = get_object_or_404(OutboxMessage, pk=pk)
-    if not message.to:
-        messages.warning(request, ERASED_REFUSAL)
-    elif message.status == Status.SENT:
-        try:
+    try:
+        if message.status == Status.SENT:
             outbox_copy(message)
-        except CopyRefused as refusal:
-            messages.warning(request, str(refusal))
-        else:
             text = _("Une copie du courriel à %(to)s est partie en file d'envoi.")
-            messages.success(request, text % {"to": message.to})
-    elif message.status == Status.CANCELLED:
-        messages.warning(request, _("Ce courriel est annulé : le compte de son destinataire est désactivé."))
-    elif message.status == Status.SENDING:
-        messages.warning(request, _("Ce courriel est en cours d'envoi : attendez son résultat avant de le renvoyer."))
+        elif message.status == Status.CANCELLED:
+            raise ResendRefused(_("Ce courriel est annulé : le compte de son destinataire est désactivé."))
+        elif message.status == Status.SENDING:
+            raise ResendRefused(_("Ce courriel est en cours d'envoi : attendez son résultat avant de le renvoyer."))
+        else:
+            outbox_resend(message)
+            text = _("Le courriel à %(to)s est remis en file d'envoi.")
+    except ResendRefused as refusal:
+        messages.warning(request, str(refusal))
     else:
-        outbox_resend(message)
-        messages.success(request, _("Le courriel à %(to)s est remis en file d'envoi.") % {"to": message.to})
+        messages.success(request, text % {"to": message.to})
     return _back(request, "administration:mail-detail", pk=pk)
 
 

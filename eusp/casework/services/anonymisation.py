@@ -44,7 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from eusp.administration.audit import Action, audit_record
+from eusp.administration.audit import Action, audit_record, audit_records
 from eusp.core.city_settings import city_settings
 from eusp.notifications.models import OutboxMessage, mail_to_requester
 
@@ -53,7 +53,6 @@ from ..field_groups import REQUESTER_FIELDS
 from ..models import Answer, Attachment, EventKind, RequestEvent, ServiceRequest
 from ..permissions import can_administer
 from ..search.text import fold
-from .requester_data import requester_access_export, requester_data
 
 __all__ = [
     "AnonymisationCounts",
@@ -61,8 +60,6 @@ __all__ = [
     "login_records_purge",
     "outbox_bodies_purge",
     "request_anonymise",
-    "requester_access_export",
-    "requester_data",
     "requests_anonymise",
     "retention_apply",
     "retention_cutoff",
@@ -103,7 +100,6 @@ class AnonymisationCounts:
     answers: int = 0
     mails: int = 0
     attachments: int = 0
-    events: int = 0  # timeline entries whose changes or note were rewritten
 
     def __add__(self, other: "AnonymisationCounts") -> "AnonymisationCounts":
         return AnonymisationCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -199,7 +195,7 @@ def _chunk_anonymise(ids: list[int], *, actor, reason: Reason, note: str) -> Ano
     home_ids = {row["pk"] for row in rows if _is_home(row["location_address"], row["requester_address"])}
     now = timezone.now()
     counts = AnonymisationCounts(requests=len(ids))
-    counts.events = _events_scrub(ids, home_ids)
+    _events_scrub(ids, home_ids)
     counts.answers = Answer.objects.filter(service_request_id__in=ids).update(
         recipient_email="", subject="", text=_city_text(ANSWER_NOTICE)
     )
@@ -212,9 +208,8 @@ def _chunk_anonymise(ids: list[int], *, actor, reason: Reason, note: str) -> Ano
         for pk in ids
     )
     if reason == Reason.ERASURE:
-        for row in rows:
-            target = ServiceRequest(pk=row["pk"], reference=row["reference"], subject=row["subject"])
-            audit_record(actor, Action.ERASED, target, note=_audit_note(counts, note))
+        targets = (ServiceRequest(pk=row["pk"], reference=row["reference"], subject=row["subject"]) for row in rows)
+        audit_records(actor, Action.ERASED, targets, note=_audit_note(counts, note))
     return counts
 
 
@@ -241,7 +236,7 @@ def _scrubbed(changes: dict, keys: set[str], erased: str) -> dict:
     }
 
 
-def _events_scrub(ids: list[int], home_ids: set[int]) -> int:
+def _events_scrub(ids: list[int], home_ids: set[int]) -> None:
     """Erase the personal values the timeline holds: edited requester fields, answers'
     recipients and texts, attachments' names."""
     personal = {*REQUESTER_FIELDS, "recipient_email"}
@@ -260,9 +255,8 @@ def _events_scrub(ids: list[int], home_ids: set[int]) -> int:
     # through the queryset (bulk_update is UPDATE … CASE), which bypasses save on purpose.
     RequestEvent.objects.bulk_update(rewritten, ["changes"], batch_size=CHUNK)
     timeline = RequestEvent.objects.filter(service_request_id__in=ids)
-    answers = timeline.filter(kind=EventKind.ANSWER).update(note=_city_text(ANSWER_NOTICE))
-    files = timeline.filter(kind=EventKind.ATTACHMENT).update(note=_city_text(ATTACHMENT_NOTICE))
-    return len(rewritten) + answers + files
+    timeline.filter(kind=EventKind.ANSWER).update(note=_city_text(ANSWER_NOTICE))
+    timeline.filter(kind=EventKind.ATTACHMENT).update(note=_city_text(ATTACHMENT_NOTICE))
 
 
 def _mail_scrub(ids: list[int]) -> int:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eusp.accounts.models import User
-from eusp.administration.audit import Action, audit_record
+from eusp.administration.audit import Action, audit_records
 from eusp.core.city_settings import city_settings
 from eusp.notifications.models import OutboxMessage, mail_to_requester
 
@@ -263,8 +263,7 @@ def requester_access_export(requests: QuerySet[ServiceRequest], *, actor: User, 
     audit_note = _("Export du droit d'accès : %(count)s demande(s).") % {"count": len(rows)}
     if note:
         audit_note = f"{audit_note} {note}"
-    for sr in rows:
-        audit_record(actor, Action.ACCESS_EXPORT, sr, note=audit_note)
+    audit_records(actor, Action.ACCESS_EXPORT, rows, note=audit_note)
     return {
         "generated_at": _local(timezone.now()),
         "controller": city_settings().city_name,

@@ -25,7 +25,7 @@ within N days are a count in it.
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
@@ -164,10 +164,9 @@ def delay_report(
     dimension: Dimension,
     *,
     within_days: int = DEFAULT_WITHIN_DAYS,
-    today: date | None = None,
 ) -> DelayReport:
     """Delay indicators of the requests of ``qs`` per value of ``dimension``."""
-    today = today or timezone.localdate()
+    today = timezone.localdate()
     phases = state_phases()
     qs = qs.select_related(None).order_by()
     column = dimension.column

@@ -161,7 +161,7 @@ def _is_date(value: str) -> bool:
         return False
 
 
-def statistics_query(params: QueryDict, user: User, *, today: date | None = None) -> StatisticsQuery:
+def statistics_query(params: QueryDict, user: User) -> StatisticsQuery:
     archived = archive_scope(params, default=None)
     data = params.copy()
     data["archives"] = scope_value(archived)
@@ -177,7 +177,7 @@ def statistics_query(params: QueryDict, user: User, *, today: date | None = None
         # city's whole history they take 0.6–0.9 s at a million requests, past the 500 ms
         # of a statistics page, against 0.3 s over a year (bench/README.md). The date is
         # written in the form and the links.
-        since = (today or timezone.localdate()) - timedelta(days=DEFAULT_DELAY_DAYS)
+        since = timezone.localdate() - timedelta(days=DEFAULT_DELAY_DAYS)
         filter_params = params.copy()
         filter_params["received_from"] = since.isoformat()
         notes.append(

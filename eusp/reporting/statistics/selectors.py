@@ -29,10 +29,10 @@ def state_phases() -> dict[int, str]:
     return dict(State.objects.values_list("pk", "phase"))
 
 
-def grouped_counts(qs: QuerySet, *columns, today: date | None = None, **expressions) -> list[dict]:
+def grouped_counts(qs: QuerySet, *columns, **expressions) -> list[dict]:
     """Requests of ``qs`` grouped by the columns (and named expressions) and ``state_id``:
     ``n`` requests, ``late`` of them past their due date."""
-    today = today or timezone.localdate()
+    today = timezone.localdate()
     return list(
         qs.select_related(None)
         .order_by()
@@ -91,12 +91,10 @@ class Slice:
         return self.figures.total
 
 
-def count_by(
-    qs: QuerySet, dimension: Dimension, *, phases: dict[int, str] | None = None
-) -> tuple[list[Slice], Figures]:
+def count_by(qs: QuerySet, dimension: Dimension) -> tuple[list[Slice], Figures]:
     """The distribution of ``qs`` over the values of a dimension, with each value's
     figures, and the key figures of the whole set (from the same scan)."""
-    phases = state_phases() if phases is None else phases
+    phases = state_phases()
     rows = grouped_counts(qs, dimension.column)
     return fold_slices(rows, dimension, phases), key_figures(rows, phases)
 
@@ -126,11 +124,9 @@ class Crossed:
         return self.cells.get((row, column), 0)
 
 
-def count_by_pair(
-    qs: QuerySet, first: Dimension, second: Dimension, *, phases: dict[int, str] | None = None
-) -> tuple[Crossed, Figures]:
+def count_by_pair(qs: QuerySet, first: Dimension, second: Dimension) -> tuple[Crossed, Figures]:
     """The crossed table of two dimensions (e.g. quartier × état), from one scan."""
-    phases = state_phases() if phases is None else phases
+    phases = state_phases()
     columns = dict.fromkeys((first.column, second.column))  # phase and state share state_id
     rows = grouped_counts(qs, *columns)
     cells: dict = defaultdict(int)
@@ -168,13 +164,12 @@ def count_by_period(
     *,
     start: date | None = None,
     end: date | None = None,
-    phases: dict[int, str] | None = None,
 ) -> tuple[list[Period], Figures, bool]:
     """Requests received per month or per week (weeks start on Monday), every period
     between ``start`` and ``end`` — or the first and last receptions — present, at 0 if
     none. Returns the periods, the key figures, and whether old periods were left out
     (more than ``MAX_PERIODS``)."""
-    phases = state_phases() if phases is None else phases
+    phases = state_phases()
     trunc = TruncMonth if step == MONTH else TruncWeek
     rows = grouped_counts(qs, period=trunc("received_on"))
     counts: dict[date, int] = defaultdict(int)
